@@ -1,0 +1,69 @@
+/*
+ * config.h - sscd's configuration: an INI file read with inih.
+ *
+ * Every key has a default except the TLS files. Relative paths in the file are
+ * taken relative to the file's own directory. A bad file is refused as a whole
+ * with "FILE:LINE: reason" so the operator knows exactly what to fix.
+ *
+ * Entry points: ssc_config_defaults(), ssc_config_load(),
+ * ssc_config_load_string(), ssc_config_free().
+ */
+#ifndef SSC_CONFIG_H
+#define SSC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ssc_client_auth {
+    SSC_CLIENT_AUTH_REQUIRE = 0,
+    SSC_CLIENT_AUTH_OPTIONAL = 1
+} ssc_client_auth;
+
+typedef struct ssc_config {
+    char *path; /* the file read, for messages; NULL for strings */
+
+    /* [server] */
+    char *listen_host;  /* default "127.0.0.1"; "[::1]" style accepted */
+    uint16_t listen_port; /* default 50051 */
+    unsigned threads;   /* event loops; 0 (default) means one per core */
+    unsigned shutdown_grace_s; /* SIGTERM drain limit, default 30 */
+    int log_level;      /* 0 error, 1 warn, 2 info (default), 3 debug */
+
+    /* [tls] */
+    char *cert;      /* required */
+    char *key;       /* required */
+    char *client_ca; /* required */
+    ssc_client_auth client_auth; /* "require" (default) | "optional" */
+
+    /* [limits] */
+    uint32_t max_message_bytes;      /* default 4 MiB */
+    uint32_t max_concurrent_streams; /* default 100 */
+    uint32_t max_header_list_bytes;  /* default 16 KiB */
+    uint32_t idle_timeout_s;         /* default 300; 0 disables */
+    uint32_t handshake_timeout_s;    /* default 10 */
+
+    /* [testing] */
+    int interop_service; /* default 0 */
+
+    /* [database] */
+    char *database_url; /* default NULL: not configured */
+} ssc_config;
+
+/* Fills cfg with the defaults; owns nothing yet. */
+void ssc_config_defaults(ssc_config *cfg);
+
+/* Reads path over the defaults. Returns 0, or SSC_ECONFIG with a message of the
+ * form "FILE:LINE: reason" (or "FILE: reason" for a missing required key or an
+ * unreadable file) in err. On error cfg holds nothing to free beyond what
+ * ssc_config_free() releases. */
+int ssc_config_load(const char *path, ssc_config *cfg, char *err,
+                    size_t errlen);
+
+/* As ssc_config_load() for text in memory; name stands in for the file name in
+ * messages and relative paths are left as they are. */
+int ssc_config_load_string(const char *text, const char *name,
+                           ssc_config *cfg, char *err, size_t errlen);
+
+void ssc_config_free(ssc_config *cfg);
+
+#endif
