@@ -50,6 +50,7 @@
 
 typedef struct ssc_call ssc_call;
 typedef struct ssc_router ssc_router;
+typedef struct ssc_method ssc_method;
 struct ssc_server;
 
 typedef enum ssc_cardinality {

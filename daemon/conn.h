@@ -1,0 +1,51 @@
+/*
+ * conn.h - one accepted client connection: TLS, the HTTP/2 server session, its
+ * timers and its calls. Internal to the daemon.
+ *
+ * A connection starts with a handshake timer (handshake_timeout_s). Once TLS
+ * is up with ALPN h2 it sends its SETTINGS and turns that timer into the idle
+ * timer: idle_timeout_s with no open stream sends GOAWAY and closes.
+ *
+ * Entry points: ssc__conn_loop_init(), ssc__conn_accept(), ssc__conn_goaway(), ssc__conn_abort(),
+ * ssc__conn_flush().
+ */
+#ifndef SSC_CONN_H
+#define SSC_CONN_H
+
+#include "h2io.h"
+#include "server.h"
+
+struct ssc_conn {
+    ssc_h2io io; /* the TCP handle inside is the connection's lifetime */
+    ssc_loop *loop;
+    ssc_link link;  /* in loop->conns */
+    ssc_link calls; /* ssc_call.conn_link */
+    uv_timer_t timer; /* handshake, then idle */
+    ssc_peer peer;
+    unsigned nstreams;
+    unsigned handles; /* open uv handles; freed when it reaches 0 */
+    unsigned goaway : 1;
+};
+
+/* Creates and frees the loop's shared nghttp2 callbacks and options. */
+void ssc__conn_loop_init(ssc_loop *loop);
+void ssc__conn_loop_free(ssc_loop *loop);
+
+/* Accepts a pending connection on loop's listener. Returns 0 or a negative
+ * code (the connection is then already gone). */
+int ssc__conn_accept(ssc_loop *loop);
+
+/* Sends GOAWAY (graceful: streams already open finish). */
+void ssc__conn_goaway(ssc_conn *c);
+
+/* Closes at once, cancelling every call. */
+void ssc__conn_abort(ssc_conn *c);
+
+/* Sends what the session has queued; safe from any callback. */
+void ssc__conn_flush(ssc_conn *c);
+
+/* Called by call.c when a stream opens or closes, to run the idle timer. */
+void ssc__conn_stream_opened(ssc_conn *c);
+void ssc__conn_stream_closed(ssc_conn *c);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * server.c - starting the loops, the listeners, signal handling, certificate
+ * reload and the SIGTERM drain.
+ *
+ * The main thread runs a small loop of its own that only handles signals and
+ * the grace timer; it talks to the worker loops through an atomic command
+ * mask plus uv_async_send, and they report their exit the same way.
+ *
+ * Entry points: ssc_server_run(), ssc_server_serving(), ssc__link_*().
+ */
+#include "server.h"
+
+#include "call_internal.h"
+#include "conn.h"
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "svc_health.h"
+#include "tls.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define container_of(ptr, type, member)                                        \
+    ((type *)((char *)(ptr) - offsetof(type, member)))
+
+#define LISTEN_BACKLOG 1024
+
+typedef struct main_ctx {
+    ssc_server *server;
+    uv_loop_t uv;
+    uv_signal_t sigterm, sigint, sighup;
+    uv_timer_t grace;
+    uv_async_t loop_exited;
+    atomic_uint exited;
+    int draining;
+} main_ctx;
+
+void ssc__link_init(ssc_link *head)
+{
+    head->prev = head->next = head;
+}
+
+void ssc__link_insert(ssc_link *head, ssc_link *node)
+{
+    node->next = head;
+    node->prev = head->prev;
+    head->prev->next = node;
+    head->prev = node;
+}
+
+void ssc__link_remove(ssc_link *node)
+{
+    node->prev->next = node->next;
+    node->next->prev = node->prev;
+    node->prev = node->next = node;
+}
+
+int ssc__link_empty(const ssc_link *head)
+{
+    return head->next == head;
+}
+
+int ssc_server_serving(const ssc_server *s)
+{
+    return atomic_load(&s->serving);
+}
+
+/* Resolves host:port once at start (blocking is fine before the loops run). */
+static int resolve(const ssc_config *cfg, struct sockaddr_storage *ss,
+                   socklen_t *len)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    char port[8];
+    int rc;
+
+    snprintf(port, sizeof(port), "%u", (unsigned)cfg->listen_port);
+    rc = getaddrinfo(cfg->listen_host, port, &hints, &ai);
+    if (rc != 0) {
+        SSC_LOG_ERROR("could not resolve listen address %s: %s",
+                      cfg->listen_host, gai_strerror(rc));
+        return SSC_ECONFIG;
+    }
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+/* A listening socket with SO_REUSEPORT, set on the fd before uv_tcp_open()
+ * because libuv 1.44 has no flag for it. */
+static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
+{
+    int one = 1;
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    0);
+
+    if (fd < 0)
+        return -errno;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        bind(fd, (const struct sockaddr *)ss, len) != 0) {
+        int e = -errno;
+
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    ssc_loop *loop = container_of(listener, ssc_loop, listener);
+
+    if (status < 0) {
+        SSC_LOG_WARN("could not accept connection: %s", uv_strerror(status));
+        return;
+    }
+    (void)ssc__conn_accept(loop);
+}
+
+static void loop_close_handles(ssc_loop *loop)
+{
+    if (!uv_is_closing((uv_handle_t *)&loop->async))
+        uv_close((uv_handle_t *)&loop->async, NULL);
+    if (!uv_is_closing((uv_handle_t *)&loop->defer_check))
+        uv_close((uv_handle_t *)&loop->defer_check, NULL);
+    if (!uv_is_closing((uv_handle_t *)&loop->defer_idle))
+        uv_close((uv_handle_t *)&loop->defer_idle, NULL);
+}
+
+static void stop_listening(ssc_loop *loop)
+{
+    if (!loop->listening)
+        return;
+    loop->listening = 0;
+    uv_close((uv_handle_t *)&loop->listener, NULL);
+}
+
+static void each_conn(ssc_loop *loop, void (*fn)(ssc_conn *))
+{
+    ssc_link *l = loop->conns.next;
+
+    while (l != &loop->conns) {
+        ssc_link *next = l->next;
+
+        fn(container_of(l, ssc_conn, link));
+        l = next;
+    }
+}
+
+static void on_command(uv_async_t *a)
+{
+    ssc_loop *loop = container_of(a, ssc_loop, async);
+    int cmd = atomic_exchange(&loop->cmd, 0);
+
+    if (cmd & SSC_LOOP_CMD_RELOAD) {
+        SSL_CTX *ctx = atomic_exchange(&loop->pending_ctx, NULL);
+
+        if (ctx != NULL) {
+            SSL_CTX_free(loop->ssl_ctx);
+            loop->ssl_ctx = ctx;
+        }
+    }
+    if (cmd & SSC_LOOP_CMD_HEALTH)
+        ssc_svc_health_notify(loop);
+    if (cmd & SSC_LOOP_CMD_DRAIN) {
+        loop->draining = 1;
+        stop_listening(loop);
+        each_conn(loop, ssc__conn_goaway);
+    }
+    if (cmd & SSC_LOOP_CMD_ABORT)
+        each_conn(loop, ssc__conn_abort);
+    ssc__server_conn_gone(loop);
+}
+
+void ssc__server_conn_gone(ssc_loop *loop)
+{
+    if (loop->draining && ssc__link_empty(&loop->conns))
+        loop_close_handles(loop);
+}
+
+static void on_check(uv_check_t *h)
+{
+    ssc__call_run_deferred(container_of(h, ssc_loop, defer_check));
+}
+
+static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
+                     const struct sockaddr_storage *ss, socklen_t sslen,
+                     SSL_CTX *ctx)
+{
+    int fd, rc;
+
+    loop->server = s;
+    loop->index = index;
+    ssc__link_init(&loop->conns);
+    ssc__link_init(&loop->watchers);
+    ssc__link_init(&loop->deferred);
+    atomic_init(&loop->cmd, 0);
+    atomic_init(&loop->pending_ctx, NULL);
+    uv_loop_init(&loop->uv);
+    uv_async_init(&loop->uv, &loop->async, on_command);
+    uv_check_init(&loop->uv, &loop->defer_check);
+    uv_check_start(&loop->defer_check, on_check);
+    uv_idle_init(&loop->uv, &loop->defer_idle);
+    SSL_CTX_up_ref(ctx);
+    loop->ssl_ctx = ctx;
+    ssc__conn_loop_init(loop);
+    fd = listen_socket(ss, sslen);
+    if (fd < 0) {
+        SSC_LOG_ERROR("could not listen on %s:%u: %s", s->cfg->listen_host,
+                      (unsigned)s->cfg->listen_port, strerror(-fd));
+        return SSC_EIO;
+    }
+    uv_tcp_init(&loop->uv, &loop->listener);
+    rc = uv_tcp_open(&loop->listener, fd);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&loop->listener, LISTEN_BACKLOG,
+                       on_connection);
+    loop->listening = 1;
+    if (rc != 0) {
+        SSC_LOG_ERROR("could not listen on %s:%u: %s", s->cfg->listen_host,
+                      (unsigned)s->cfg->listen_port, uv_strerror(rc));
+        return SSC_EIO;
+    }
+    return 0;
+}
+
+static void loop_thread(void *arg)
+{
+    ssc_loop *loop = arg;
+    main_ctx *m = loop->uv.data;
+
+    uv_run(&loop->uv, UV_RUN_DEFAULT);
+    atomic_fetch_add(&m->exited, 1);
+    uv_async_send(&m->loop_exited);
+}
+
+static void send_cmd(ssc_server *s, int cmd)
+{
+    for (unsigned i = 0; i < s->nloops; i++) {
+        atomic_fetch_or(&s->loops[i].cmd, cmd);
+        uv_async_send(&s->loops[i].async);
+    }
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    main_ctx *m = container_of(t, main_ctx, grace);
+
+    SSC_LOG_WARN("shutdown grace period over: cancelling calls still running");
+    send_cmd(m->server, SSC_LOOP_CMD_ABORT);
+}
+
+static void on_sigterm(uv_signal_t *h, int signum)
+{
+    main_ctx *m = h->data;
+
+    if (m->draining) {
+        SSC_LOG_WARN("second signal: closing all connections now");
+        send_cmd(m->server, SSC_LOOP_CMD_ABORT);
+        return;
+    }
+    m->draining = 1;
+    SSC_LOG_INFO("received %s: draining", signum == SIGINT ? "SIGINT"
+                                                          : "SIGTERM");
+    atomic_store(&m->server->serving, 0);
+    send_cmd(m->server, SSC_LOOP_CMD_HEALTH | SSC_LOOP_CMD_DRAIN);
+    uv_timer_start(&m->grace, on_grace,
+                   m->server->cfg->shutdown_grace_s * 1000ULL, 0);
+}
+
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    main_ctx *m = h->data;
+    const ssc_config *cfg = m->server->cfg;
+    char err[512];
+    SSL_CTX *ctx;
+
+    (void)signum;
+    ctx = ssc_tls_server_ctx(cfg->cert, cfg->key, cfg->client_ca,
+                             cfg->client_auth == SSC_CLIENT_AUTH_REQUIRE, err,
+                             sizeof(err));
+    if (ctx == NULL) {
+        SSC_LOG_ERROR("could not reload certificates, keeping the old ones: "
+                      "%s",
+                      err);
+        return;
+    }
+    for (unsigned i = 0; i < m->server->nloops; i++) {
+        ssc_loop *loop = &m->server->loops[i];
+        SSL_CTX *old;
+
+        SSL_CTX_up_ref(ctx);
+        old = atomic_exchange(&loop->pending_ctx, ctx);
+        if (old != NULL)
+            SSL_CTX_free(old);
+    }
+    SSL_CTX_free(ctx);
+    send_cmd(m->server, SSC_LOOP_CMD_RELOAD);
+    SSC_LOG_INFO("reloaded certificates from %s", cfg->cert);
+}
+
+static void on_loop_exited(uv_async_t *a)
+{
+    main_ctx *m = container_of(a, main_ctx, loop_exited);
+
+    if (atomic_load(&m->exited) < m->server->nloops)
+        return;
+    uv_close((uv_handle_t *)&m->sigterm, NULL);
+    uv_close((uv_handle_t *)&m->sigint, NULL);
+    uv_close((uv_handle_t *)&m->sighup, NULL);
+    uv_close((uv_handle_t *)&m->grace, NULL);
+    uv_close((uv_handle_t *)&m->loop_exited, NULL);
+}
+
+static void main_init(main_ctx *m, ssc_server *s)
+{
+    memset(m, 0, sizeof(*m));
+    m->server = s;
+    uv_loop_init(&m->uv);
+    uv_signal_init(&m->uv, &m->sigterm);
+    uv_signal_init(&m->uv, &m->sigint);
+    uv_signal_init(&m->uv, &m->sighup);
+    m->sigterm.data = m->sigint.data = m->sighup.data = m;
+    uv_signal_start(&m->sigterm, on_sigterm, SIGTERM);
+    uv_signal_start(&m->sigint, on_sigterm, SIGINT);
+    uv_signal_start(&m->sighup, on_sighup, SIGHUP);
+    uv_timer_init(&m->uv, &m->grace);
+    uv_async_init(&m->uv, &m->loop_exited, on_loop_exited);
+    atomic_init(&m->exited, 0);
+}
+
+static void loop_free(ssc_loop *loop)
+{
+    SSL_CTX *pending = atomic_exchange(&loop->pending_ctx, NULL);
+
+    /* Every handle is closed once uv_run returned; one more run lets the
+     * close callbacks of a loop that failed to start finish. */
+    uv_run(&loop->uv, UV_RUN_NOWAIT);
+    if (pending != NULL)
+        SSL_CTX_free(pending);
+    SSL_CTX_free(loop->ssl_ctx);
+    ssc__conn_loop_free(loop);
+    if (uv_loop_close(&loop->uv) != 0)
+        SSC_LOG_WARN("loop %u closed with handles still open", loop->index);
+}
+
+static unsigned loop_count(const ssc_config *cfg)
+{
+    long n;
+
+    if (cfg->threads > 0)
+        return cfg->threads;
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Tears down loops that were set up when start failed part way. */
+static void abort_start(ssc_server *s, unsigned ninit)
+{
+    for (unsigned i = 0; i < ninit; i++) {
+        stop_listening(&s->loops[i]);
+        loop_close_handles(&s->loops[i]);
+        loop_free(&s->loops[i]);
+    }
+}
+
+int ssc_server_run(const ssc_config *cfg, ssc_router *router, SSL_CTX *ctx)
+{
+    ssc_server s = {.cfg = cfg, .router = router};
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    main_ctx m;
+    unsigned i;
+    int rc = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    atomic_init(&s.serving, 1);
+    s.nloops = loop_count(cfg);
+    s.loops = ssc_xcalloc(s.nloops, sizeof(ssc_loop));
+    rc = resolve(cfg, &ss, &sslen);
+    for (i = 0; rc == 0 && i < s.nloops; i++)
+        rc = loop_init(&s, &s.loops[i], i, &ss, sslen, ctx);
+    if (rc != 0) {
+        abort_start(&s, i);
+        goto out;
+    }
+    main_init(&m, &s);
+    for (i = 0; i < s.nloops; i++) {
+        s.loops[i].uv.data = &m;
+        uv_thread_create(&s.loops[i].thread, loop_thread, &s.loops[i]);
+    }
+    SSC_LOG_INFO("listening on %s:%u with %u loops", cfg->listen_host,
+                 (unsigned)cfg->listen_port, s.nloops);
+    uv_run(&m.uv, UV_RUN_DEFAULT);
+    for (i = 0; i < s.nloops; i++) {
+        uv_thread_join(&s.loops[i].thread);
+        loop_free(&s.loops[i]);
+    }
+    uv_loop_close(&m.uv);
+    SSC_LOG_INFO("drained, exiting");
+out:
+    SSL_CTX_free(ctx);
+    free(s.loops);
+    return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * pct.c - percent-encoding of grpc-message values.
+ *
+ * Entry points: ssc_pct_encode(), ssc_pct_decode().
+ */
+#include "pct.h"
+
+#include "mem.h"
+
+#include <stdint.h>
+
+static int needs_escape(unsigned char c)
+{
+    return c < 0x20 || c > 0x7e || c == '%';
+}
+
+/* Returns 0..15 for a hex digit of either case, -1 otherwise. */
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+char *ssc_pct_encode(const char *s, size_t n, size_t *outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t len = n;
+    size_t i;
+    char *out;
+    char *w;
+
+    for (i = 0; i < n; i++)
+        if (needs_escape((unsigned char)s[i]))
+            len += 2;
+    out = ssc_xmalloc(len + 1);
+    w = out;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (needs_escape(c)) {
+            *w++ = '%';
+            *w++ = hex[c >> 4];
+            *w++ = hex[c & 0x0f];
+        } else {
+            *w++ = (char)c;
+        }
+    }
+    *w = '\0';
+    if (outlen != NULL)
+        *outlen = len;
+    return out;
+}
+
+char *ssc_pct_decode(const char *s, size_t n, size_t *outlen)
+{
+    char *out = ssc_xmalloc(n + 1);
+    size_t len = 0;
+    size_t i = 0;
+
+    while (i < n) {
+        int hi = i + 2 < n ? hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
+
+        if (s[i] == '%' && hi >= 0 && lo >= 0) {
+            out[len++] = (char)(hi << 4 | lo);
+            i += 3;
+        } else {
+            out[len++] = s[i++];
+        }
+    }
+    out[len] = '\0';
+    if (outlen != NULL)
+        *outlen = len;
+    return out;
+}

@@ -1,0 +1,167 @@
+/*
+ * tls.c - OpenSSL server and client contexts, and peer identity.
+ *
+ * Entry points: ssc_tls_server_ctx(), ssc_tls_client_ctx(), ssc_tls_peer().
+ */
+#include "tls.h"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <string.h>
+
+static const unsigned char alpn_h2[] = {2, 'h', '2'};
+
+/* Formats "what: reason" using the newest queued OpenSSL error, and clears the
+ * queue so the next failure starts clean. */
+static void tls_err(char *err, size_t errlen, const char *what,
+                    const char *file)
+{
+    unsigned long e = ERR_peek_last_error();
+    char reason[256] = "unknown reason";
+
+    if (e != 0)
+        ERR_error_string_n(e, reason, sizeof(reason));
+    snprintf(err, errlen, "%s %s: %s", what, file ? file : "", reason);
+    ERR_clear_error();
+}
+
+static int alpn_select(SSL *ssl, const unsigned char **out,
+                       unsigned char *outlen, const unsigned char *in,
+                       unsigned int inlen, void *arg)
+{
+    unsigned char *sel = NULL;
+    unsigned char sellen = 0;
+
+    (void)ssl;
+    (void)arg;
+    if (SSL_select_next_proto(&sel, &sellen, alpn_h2, sizeof(alpn_h2), in,
+                              inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = sel;
+    *outlen = sellen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *ctx_common(const SSL_METHOD *method)
+{
+    SSL_CTX *ctx = SSL_CTX_new(method);
+
+    if (ctx == NULL)
+        return NULL;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* HTTP/2 (RFC 9113 section 9.2) forbids renegotiation and compression. */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* Idle connections give their record buffers back. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_cipher_list(ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
+    return ctx;
+}
+
+static int load_identity(SSL_CTX *ctx, const char *cert, const char *key,
+                         char *err, size_t errlen)
+{
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+        tls_err(err, errlen, "could not load certificate", cert);
+        return -1;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+        tls_err(err, errlen, "could not load private key", key);
+        return -1;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        tls_err(err, errlen, "private key does not match certificate", key);
+        return -1;
+    }
+    return 0;
+}
+
+SSL_CTX *ssc_tls_server_ctx(const char *cert, const char *key,
+                            const char *client_ca, int require_client_cert,
+                            char *err, size_t errlen)
+{
+    SSL_CTX *ctx = ctx_common(TLS_server_method());
+    STACK_OF(X509_NAME) *names;
+    int mode = SSL_VERIFY_PEER;
+
+    if (ctx == NULL) {
+        tls_err(err, errlen, "could not create tls context", NULL);
+        return NULL;
+    }
+    if (load_identity(ctx, cert, key, err, errlen) < 0)
+        goto err;
+    if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1) {
+        tls_err(err, errlen, "could not load client ca", client_ca);
+        goto err;
+    }
+    names = SSL_load_client_CA_file(client_ca);
+    if (names != NULL)
+        SSL_CTX_set_client_CA_list(ctx, names);
+    if (require_client_cert)
+        mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(ctx, mode, NULL);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    /* Stateless tickets keep resumption working across sscd instances
+     * without server-side session memory. */
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 1);
+    return ctx;
+err:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+SSL_CTX *ssc_tls_client_ctx(const char *ca, const char *cert, const char *key,
+                            char *err, size_t errlen)
+{
+    SSL_CTX *ctx = ctx_common(TLS_client_method());
+
+    if (ctx == NULL) {
+        tls_err(err, errlen, "could not create tls context", NULL);
+        return NULL;
+    }
+    if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1) {
+        tls_err(err, errlen, "could not load ca", ca);
+        goto err;
+    }
+    if (cert != NULL && key != NULL &&
+        load_identity(ctx, cert, key, err, errlen) < 0)
+        goto err;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+    if (SSL_CTX_set_alpn_protos(ctx, alpn_h2, sizeof(alpn_h2)) != 0) {
+        tls_err(err, errlen, "could not set alpn", NULL);
+        goto err;
+    }
+    return ctx;
+err:
+    SSL_CTX_free(ctx);
+    return NULL;
+}
+
+int ssc_tls_peer(SSL *ssl, char *subject, size_t subject_len,
+                 char fingerprint[65])
+{
+    X509 *cert = SSL_get0_peer_certificate(ssl);
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    BIO *mem;
+    long n;
+
+    subject[0] = '\0';
+    fingerprint[0] = '\0';
+    if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+        return 0;
+    if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
+        return 0;
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(fingerprint + 2 * i, 3, "%02x", md[i]);
+    mem = BIO_new(BIO_s_mem());
+    if (mem == NULL)
+        return 0;
+    X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+    n = BIO_read(mem, subject, (int)subject_len - 1);
+    subject[n > 0 ? n : 0] = '\0';
+    BIO_free(mem);
+    return 1;
+}
