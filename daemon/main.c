@@ -44,12 +44,13 @@ static void usage(FILE *f)
 
 /* Registers every service this configuration serves. */
 static int build_router(const ssc_config *cfg, ssc_router *r,
-                        const ssc_descriptors *desc)
+                        const ssc_descriptors *desc,
+                        ssc_svc_reflection **refl)
 {
     int rc = ssc_svc_health_register(r);
 
     if (rc == 0)
-        rc = ssc_svc_reflection_register(r, desc);
+        rc = ssc_svc_reflection_register(r, desc, refl);
     if (rc == 0 && cfg->interop_service)
         rc = ssc_svc_testing_register(r);
     return rc;
@@ -57,6 +58,7 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
 
 static int serve(const ssc_config *cfg)
 {
+    ssc_svc_reflection *refl = NULL;
     ssc_descriptors *desc;
     ssc_router *router;
     SSL_CTX *ctx;
@@ -77,7 +79,7 @@ static int serve(const ssc_config *cfg)
         return 1;
     }
     router = ssc_router_new();
-    rc = build_router(cfg, router, desc);
+    rc = build_router(cfg, router, desc, &refl);
     if (rc != 0) {
         SSC_LOG_ERROR("could not register services: %s", ssc_strerror(rc));
         SSL_CTX_free(ctx);
@@ -85,6 +87,7 @@ static int serve(const ssc_config *cfg)
         rc = ssc_server_run(cfg, router, ctx);
     }
     ssc_router_free(router);
+    ssc_svc_reflection_free(refl);
     ssc_descriptors_free(desc);
     return rc == 0 ? 0 : 1;
 }

@@ -25,8 +25,9 @@
  * SSL_write so small HTTP/2 frames share records. */
 #define TLS_RECORD_MAX 16384
 
-/* io->out keeps its allocation between writes up to this size. */
-#define OUT_KEEP_MAX 16384
+/* io->out keeps its allocation between writes only up to this size: idle
+ * connections hold no output buffer. */
+#define OUT_KEEP_MAX 0
 
 typedef struct write_req {
     uv_write_t req;

@@ -1,0 +1,325 @@
+/*
+ * main.c - ssc: global options, settings and subcommand dispatch.
+ *
+ * Global options may come before or after the subcommand (`ssc health --json`
+ * and `ssc --json health` mean the same); everything else is handed to the
+ * subcommand, which parses its own options. Adding a subcommand takes one line
+ * in the table below and one cmd_*.c file.
+ *
+ * Entry points: main(); for subcommands: cli_client(), cli_fail(),
+ * cli_usage(), cli_error(), cli_print_cmd_help().
+ */
+#include "cli.h"
+#include "exit.h"
+
+#include "err.h"
+#include "mem.h"
+#include "status.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef SSC_VERSION
+#define SSC_VERSION "0"
+#endif
+
+static const cli_cmd *const commands[] = {
+    &cli_cmd_health,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "usage: ssc [OPTIONS] COMMAND [ARGS]\n\n"
+               "The command-line client of sscd, the Strategic Sector "
+               "Cooperation service.\n\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        char head[64];
+
+        snprintf(head, sizeof(head), "%s %s", commands[i]->name,
+                 commands[i]->args);
+        fprintf(f, "  %-28s %s\n", head, commands[i]->summary);
+    }
+    fprintf(f, "  %-28s %s\n", "help [COMMAND]",
+            "show this help, or a command's");
+    fprintf(
+        f,
+        "\nOptions (before or after the command):\n"
+        "  --endpoint HOST:PORT  the server (default " CLI_DEFAULT_ENDPOINT
+        ")\n"
+        "  --ca FILE             CA certificate that verifies the server\n"
+        "  --cert FILE           client certificate (PEM)\n"
+        "  --key FILE            the certificate's private key (PEM)\n"
+        "  --timeout SECONDS     deadline of each call; 0 for none "
+        "(default 10)\n"
+        "  --config FILE         settings file (default "
+        "$XDG_CONFIG_HOME/ssc/ssc.ini,\n"
+        "                        else ~/.config/ssc/ssc.ini, when it exists)\n"
+        "  --json                print results as JSON\n"
+        "  -h, --help            show this help\n"
+        "  --version             show the version\n\n"
+        "Each setting is taken from its flag, else the environment "
+        "(SSC_ENDPOINT,\nSSC_CA, SSC_CERT, SSC_KEY, SSC_TIMEOUT, SSC_CONFIG), "
+        "else the config file's\n[client] section (endpoint=, ca=, cert=, "
+        "key=, timeout=; relative paths\nthere are relative to the file), "
+        "else the default.\n\n"
+        "Exit status:\n");
+    cli_exit_print_help(f);
+}
+
+void cli_print_cmd_help(const cli_cmd *cmd, FILE *f)
+{
+    fprintf(f, "usage: ssc %s %s\n\n%s", cmd->name, cmd->args, cmd->help);
+}
+
+static const cli_cmd *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    }
+    return NULL;
+}
+
+/* ---- helpers for subcommands -------------------------------------------- */
+
+static void vreport(const cli_cmd *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "ssc: ");
+    if (cmd != NULL)
+        fprintf(stderr, "%s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+int cli_error(const cli_cmd *cmd, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vreport(cmd, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'ssc help%s%s'.\n", cmd ? " " : "",
+            cmd ? cmd->name : "");
+    return CLI_EXIT_USAGE;
+}
+
+int cli_fail(const cli_cmd *cmd, const ssc_client_result *res)
+{
+    const char *msg = res->message ? res->message : "";
+
+    /* One line, whatever the server put in its message. */
+    fprintf(stderr, "ssc: %s: %s%s", cmd->name, ssc_status_name(res->code),
+            msg[0] ? ": " : "");
+    for (const char *p = msg; *p; p++)
+        fputc(*p == '\n' || *p == '\r' ? ' ' : *p, stderr);
+    fputc('\n', stderr);
+    return cli_exit_for_status(res->code);
+}
+
+int cli_client(cli_ctx *ctx, const cli_cmd *cmd, ssc_client **out)
+{
+    const cli_settings *s = &ctx->settings;
+    ssc_client_opts opts;
+    char err[512];
+
+    if (ctx->client != NULL) {
+        *out = ctx->client;
+        return 0;
+    }
+    if (s->ca == NULL)
+        return cli_error(cmd, CLI_EXIT_USAGE,
+                         "no CA certificate configured: use --ca FILE, "
+                         "SSC_CA or ca= in the config file");
+    memset(&opts, 0, sizeof(opts));
+    opts.endpoint = s->endpoint;
+    opts.ca_file = s->ca;
+    opts.cert_file = s->cert;
+    opts.key_file = s->key;
+    opts.timeout_ms = s->timeout_ms;
+    opts.user_agent = "ssc/" SSC_VERSION;
+    if (ssc_client_new(&ctx->loop, &opts, &ctx->client, err, sizeof(err)) !=
+        0)
+        return cli_error(cmd, CLI_EXIT_USAGE, "%s", err);
+    *out = ctx->client;
+    return 0;
+}
+
+/* ---- global options ------------------------------------------------------ */
+
+typedef struct global_args {
+    cli_flags flags;
+    int json;
+    int help;
+    int version;
+    int argc;    /* what is left for the command: argv[0] is its name */
+    char **argv; /* NULL-terminated */
+} global_args;
+
+/* Recognises a global option taking a value, as "--name VALUE" or
+ * "--name=VALUE". Returns 1 when argv[*i] is one (advancing *i past its
+ * value), 0 when not, -1 when the value is missing. */
+static int value_option(char **argv, int argc, int *i, const char *name,
+                        const char **dst)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *dst = a + n + 1;
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *dst = argv[++*i];
+    return 1;
+}
+
+static int global_option(global_args *g, char **argv, int argc, int *i)
+{
+    static const char *const names[] = {"--endpoint", "--ca",      "--cert",
+                                        "--key",      "--timeout", "--config"};
+    const char **dsts[] = {&g->flags.endpoint, &g->flags.ca,
+                           &g->flags.cert,     &g->flags.key,
+                           &g->flags.timeout,  &g->flags.config};
+    const char *a = argv[*i];
+
+    if (strcmp(a, "--json") == 0)
+        return g->json = 1;
+    if (strcmp(a, "--version") == 0)
+        return g->version = 1;
+    for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+        int r = value_option(argv, argc, i, names[k], dsts[k]);
+
+        if (r != 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Splits argv into global options and the command's arguments. Returns 0 or
+ * CLI_EXIT_USAGE after saying why. */
+static int parse_globals(int argc, char **argv, global_args *g)
+{
+    int rest_only = 0;
+
+    g->argv = ssc_xcalloc((size_t)argc + 1, sizeof(char *));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = 0;
+
+        if (!rest_only && strcmp(a, "--") == 0) {
+            /* The command sees "--" too, unless there is no command yet. */
+            rest_only = 1;
+            if (g->argc > 0)
+                g->argv[g->argc++] = argv[i];
+            continue;
+        }
+        if (!rest_only && a[0] == '-')
+            r = global_option(g, argv, argc, &i);
+        if (r < 0)
+            return cli_usage(NULL, "option %s needs a value", a);
+        if (r > 0)
+            continue;
+        if (!rest_only && g->argc == 0 &&
+            (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+            g->help = 1;
+            continue;
+        }
+        g->argv[g->argc++] = argv[i];
+    }
+    return 0;
+}
+
+/* "ssc help [COMMAND]". */
+static int run_help(int argc, char **argv)
+{
+    const cli_cmd *cmd;
+
+    if (argc < 2) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    cmd = find_command(argv[1]);
+    if (cmd == NULL)
+        return cli_usage(NULL, "unknown command \"%s\"", argv[1]);
+    cli_print_cmd_help(cmd, stdout);
+    return CLI_EXIT_OK;
+}
+
+static int dispatch(global_args *g)
+{
+    const cli_cmd *cmd;
+    cli_ctx ctx;
+    char err[512];
+    int status;
+
+    if (g->version) {
+        printf("ssc %s\n", SSC_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (g->help) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (g->argc == 0) {
+        fprintf(stderr, "usage: ssc [OPTIONS] COMMAND [ARGS]\n"
+                        "Try 'ssc --help'.\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(g->argv[0], "help") == 0)
+        return run_help(g->argc, g->argv);
+    if (g->argv[0][0] == '-')
+        return cli_usage(NULL, "unknown option \"%s\"", g->argv[0]);
+    cmd = find_command(g->argv[0]);
+    if (cmd == NULL)
+        return cli_usage(NULL, "unknown command \"%s\"", g->argv[0]);
+    memset(&ctx, 0, sizeof(ctx));
+    if (cli_settings_load(&ctx.settings, &g->flags, err, sizeof(err)) != 0)
+        return cli_error(NULL, CLI_EXIT_USAGE, "%s", err);
+    ctx.json = g->json;
+    uv_loop_init(&ctx.loop);
+    status = cmd->run(&ctx, g->argc, g->argv);
+    if (ctx.client != NULL)
+        ssc_client_free(ctx.client);
+    uv_run(&ctx.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&ctx.loop);
+    cli_settings_free(&ctx.settings);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    global_args g;
+    int status;
+
+    /* A server that goes away mid-write must give EPIPE, not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    memset(&g, 0, sizeof(g));
+    status = parse_globals(argc, argv, &g);
+    if (status == 0)
+        status = dispatch(&g);
+    free(g.argv);
+    if (fflush(stdout) != 0 && status == CLI_EXIT_OK)
+        status = cli_error(NULL, CLI_EXIT_INTERNAL,
+                           "could not write the output");
+    return status;
+}
