@@ -58,10 +58,9 @@ static int check(cli_ctx *ctx, ssc_client *client, const char *service)
 
     req.service = (char *)service;
     ssc_client_result_init(&res);
-    if (ssc_client_unary(
-            client, CHECK_PATH, &req.base,
-            &grpc__health__v1__health_check_response__descriptor, &msg,
-            &res) != SSC_STATUS_OK) {
+    if (ssc_client_unary(client, CHECK_PATH, &req.base,
+                         &grpc__health__v1__health_check_response__descriptor,
+                         &msg, &res) != SSC_STATUS_OK) {
         status = cli_fail(&cli_cmd_health, &res);
     } else {
         int serving = ((Grpc__Health__V1__HealthCheckResponse *)msg)->status;
@@ -196,15 +195,14 @@ static int run(cli_ctx *ctx, int argc, char **argv)
             options = 0;
         } else if (options && strcmp(a, "--watch") == 0) {
             watch_flag = 1;
-        } else if (options && (strcmp(a, "-h") == 0 ||
-                               strcmp(a, "--help") == 0)) {
+        } else if (options &&
+                   (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
             cli_print_cmd_help(&cli_cmd_health, stdout);
             return CLI_EXIT_OK;
         } else if (options && a[0] == '-') {
             return cli_usage(&cli_cmd_health, "unknown option \"%s\"", a);
         } else if (service != NULL) {
-            return cli_usage(&cli_cmd_health, "unexpected argument \"%s\"",
-                             a);
+            return cli_usage(&cli_cmd_health, "unexpected argument \"%s\"", a);
         } else {
             service = a;
         }

@@ -15,11 +15,11 @@
 #define CLI_EXIT_MAP(XX)                                                       \
     XX(OK, 0, "success")                                                       \
     XX(ANSWERED, 1,                                                            \
-       "the server answered, but not as hoped (e.g. health NOT_SERVING)")     \
-    XX(USAGE, 2, "usage or configuration error; nothing was sent")            \
-    XX(UNREACHABLE, 3, "could not reach the server (UNAVAILABLE, TLS)")       \
+       "the server answered, but not as hoped (e.g. health NOT_SERVING)")      \
+    XX(USAGE, 2, "usage or configuration error; nothing was sent")             \
+    XX(UNREACHABLE, 3, "could not reach the server (UNAVAILABLE, TLS)")        \
     XX(DEADLINE, 4, "DEADLINE_EXCEEDED")                                       \
-    XX(INVALID, 5, "INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE")     \
+    XX(INVALID, 5, "INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE")      \
     XX(NOT_FOUND, 6, "NOT_FOUND")                                              \
     XX(CONFLICT, 7, "ALREADY_EXISTS, ABORTED")                                 \
     XX(DENIED, 8, "UNAUTHENTICATED, PERMISSION_DENIED")                        \

@@ -152,8 +152,7 @@ int cli_client(cli_ctx *ctx, const cli_cmd *cmd, ssc_client **out)
     opts.key_file = s->key;
     opts.timeout_ms = s->timeout_ms;
     opts.user_agent = "ssc/" SSC_VERSION;
-    if (ssc_client_new(&ctx->loop, &opts, &ctx->client, err, sizeof(err)) !=
-        0)
+    if (ssc_client_new(&ctx->loop, &opts, &ctx->client, err, sizeof(err)) != 0)
         return cli_error(cmd, CLI_EXIT_USAGE, "%s", err);
     *out = ctx->client;
     return 0;
@@ -319,7 +318,7 @@ int main(int argc, char **argv)
         status = dispatch(&g);
     free(g.argv);
     if (fflush(stdout) != 0 && status == CLI_EXIT_OK)
-        status = cli_error(NULL, CLI_EXIT_INTERNAL,
-                           "could not write the output");
+        status =
+            cli_error(NULL, CLI_EXIT_INTERNAL, "could not write the output");
     return status;
 }

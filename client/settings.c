@@ -152,8 +152,8 @@ static const char *env(const char *name)
 
 /* Reads the config file chosen by flag, environment or default. Returns 0 or
  * SSC_ECONFIG with err. */
-static int read_config(cli_settings *s, const cli_flags *flags,
-                       file_values *fv, char *err, size_t errlen)
+static int read_config(cli_settings *s, const cli_flags *flags, file_values *fv,
+                       char *err, size_t errlen)
 {
     const char *chosen = flags->config ? flags->config : env("SSC_CONFIG");
     int line;

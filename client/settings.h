@@ -33,8 +33,8 @@ typedef struct cli_flags {
 } cli_flags;
 
 typedef struct cli_settings {
-    char *endpoint;      /* never NULL once loaded */
-    char *ca;            /* NULL when not configured */
+    char *endpoint; /* never NULL once loaded */
+    char *ca;       /* NULL when not configured */
     char *cert;
     char *key;
     uint64_t timeout_ms; /* 0: no deadline */

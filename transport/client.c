@@ -14,9 +14,9 @@
  * UNAVAILABLE and that reason.
  *
  * Entry points: ssc_client_new(), ssc_client_free(), ssc_client_loop(),
- * ssc_client_endpoint(); internal: ssc_client__conn_get(),
- * ssc_client__conn_kick(), ssc_client__unref(), ssc_client__call_attach(),
- * ssc_client__call_detach().
+ * ssc_client_endpoint(); internal: ssc_client__printf(),
+ * ssc_client__vprintf(), ssc_client__conn_get(), ssc_client__conn_kick(),
+ * ssc_client__unref(), ssc_client__call_attach(), ssc_client__call_detach().
  */
 #include "client_int.h"
 
@@ -136,6 +136,24 @@ static int check_readable(const char *what, const char *path, char *err,
     return 0;
 }
 
+/* OpenSSL 3.0 names no TLS 1.3 alert ("unknown"); name the ones a server
+ * refusing us sends. */
+static const char *alert_text(int alert)
+{
+    switch (alert) {
+    case 109:
+        return "missing extension";
+    case 115:
+        return "unknown psk identity";
+    case 116:
+        return "certificate required";
+    case 120:
+        return "no application protocol";
+    default:
+        return SSL_alert_desc_string_long(alert);
+    }
+}
+
 /* Remembers a fatal alert from the server on the connection it arrived on;
  * h2io clears OpenSSL's error queue, so this is where the reason survives. */
 static void tls_info(const SSL *ssl, int where, int ret)
@@ -149,7 +167,7 @@ static void tls_info(const SSL *ssl, int where, int ret)
     c = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
     for (conn = c->conns; conn != NULL; conn = conn->next) {
         if (conn->io.ssl == ssl) {
-            conn->alert = SSL_alert_desc_string_long(ret);
+            conn->alert = ret & 0xff;
             return;
         }
     }
@@ -160,8 +178,8 @@ static int check_opts(const ssc_client_opts *opts, char *err, size_t errlen)
     int rc;
 
     if (opts->endpoint == NULL || opts->ca_file == NULL) {
-        snprintf(err, errlen, "%s", opts->endpoint == NULL
-                                        ? "no endpoint configured"
+        snprintf(err, errlen, "%s",
+                 opts->endpoint == NULL ? "no endpoint configured"
                                         : "no ca configured");
         return SSC_ECONFIG;
     }
@@ -207,8 +225,8 @@ int ssc_client_new(uv_loop_t *loop, const ssc_client_opts *opts,
     c->endpoint = ssc_xstrdup(opts->endpoint);
     c->host = host;
     c->port = port;
-    c->user_agent = ssc_xstrdup(opts->user_agent ? opts->user_agent
-                                                 : "ssc-transport");
+    c->user_agent =
+        ssc_xstrdup(opts->user_agent ? opts->user_agent : "ssc-transport");
     c->max_message = opts->max_message_bytes ? opts->max_message_bytes
                                              : SSC_CLIENT_DEFAULT_MAX_MESSAGE;
     c->timeout_ms = opts->timeout_ms;
@@ -300,14 +318,16 @@ static int host_is_ip(const char *host)
            inet_pton(AF_INET6, host, buf) == 1;
 }
 
-/* Allocates a connection and its TLS session. Returns NULL only when OpenSSL
- * cannot make a session; the handle is then already closing. */
+/* Allocates a connection and its TLS session, linked into c->conns. When
+ * OpenSSL cannot set the session up, the connection comes back already
+ * closing, with the reason recorded for the calls that will land on it. */
 static ssc_client_conn *conn_alloc(ssc_client *c)
 {
     ssc_client_conn *conn = ssc_xcalloc(1, sizeof(*conn));
     int rc;
 
     conn->client = c;
+    conn->alert = -1;
     c->refs++;
     conn->next = c->conns;
     conn->pprev = &c->conns;
@@ -416,8 +436,7 @@ static void conn_take_addrs(ssc_client_conn *conn, const struct addrinfo *ai)
     }
 }
 
-static void on_resolved(uv_getaddrinfo_t *req, int status,
-                        struct addrinfo *ai)
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *ai)
 {
     ssc_client_conn *conn = container_of(req, ssc_client_conn, gai);
     ssc_client *c = conn->client;
@@ -498,11 +517,14 @@ static void conn_explain(ssc_client_conn *conn)
                        "tls handshake with %s failed: certificate verify "
                        "failed: %s",
                        ep, X509_verify_cert_error_string(verify));
-    } else if (conn->alert != NULL && !conn->got_frame) {
+    } else if (conn->alert >= 0 && !conn->got_frame) {
         /* Under TLS 1.3 a server that rejects our certificate says so after
          * our side of the handshake is done, before any HTTP/2 frame. */
-        conn_set_error(conn, "tls handshake with %s failed: server alert: %s",
-                       ep, conn->alert);
+        conn_set_error(conn, "tls handshake with %s failed: server alert: %s%s",
+                       ep, alert_text(conn->alert),
+                       conn->client->has_cert
+                           ? ""
+                           : " (no client certificate was offered)");
     } else if (conn->io.handshake_done && !conn->got_frame) {
         /* Some servers (BoringSSL-based ones among them) refuse a client
          * certificate by closing without an alert. */
@@ -518,9 +540,9 @@ static void conn_explain(ssc_client_conn *conn)
                        "tls handshake with %s failed: connection closed by "
                        "the server",
                        ep);
-    } else if (conn->alert != NULL) {
+    } else if (conn->alert >= 0) {
         conn_set_error(conn, "connection to %s closed: tls alert: %s", ep,
-                       conn->alert);
+                       alert_text(conn->alert));
     } else {
         conn_set_error(conn, "connection to %s closed", ep);
     }
@@ -551,8 +573,7 @@ static void conn_on_close(ssc_h2io *io)
 
 /* ---- HTTP/2 session ---------------------------------------------------- */
 
-static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
-                         void *user)
+static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *user)
 {
     ssc_client_conn *conn = user;
 
@@ -598,8 +619,8 @@ static int new_session(ssc_client_conn *conn)
         return SSC_ENOMEM;
     if (nghttp2_submit_settings(conn->io.h2, NGHTTP2_FLAG_NONE, iv,
                                 sizeof(iv) / sizeof(iv[0])) != 0 ||
-        nghttp2_session_set_local_window_size(conn->io.h2, NGHTTP2_FLAG_NONE,
-                                              0, CONN_WINDOW) != 0)
+        nghttp2_session_set_local_window_size(conn->io.h2, NGHTTP2_FLAG_NONE, 0,
+                                              CONN_WINDOW) != 0)
         return SSC_EH2;
     return 0;
 }

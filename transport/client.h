@@ -136,8 +136,7 @@ int ssc_client_call_start(ssc_client *c, const char *path, const ssc_md *md,
  * blocks: the caller watches ssc_client_call_buffered() and on_drain. Returns
  * 0, SSC_ECLOSED after half-close or once the call ended, or SSC_ETOOBIG for a
  * message over 4 GiB - 1. */
-int ssc_client_call_send(ssc_client_call *call, const uint8_t *msg,
-                         size_t len);
+int ssc_client_call_send(ssc_client_call *call, const uint8_t *msg, size_t len);
 
 /* As ssc_client_call_send() for a protobuf-c message, packed here. */
 int ssc_client_call_send_msg(ssc_client_call *call,

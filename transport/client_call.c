@@ -98,8 +98,7 @@ static void call_reset_stream(ssc_client_call *call, uint32_t rst_code)
     /* The server finished before we did: tell it we are done too. */
     if (call->remote_ended)
         rst_code = NGHTTP2_NO_ERROR;
-    nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, call->stream_id,
-                              rst_code);
+    nghttp2_submit_rst_stream(h2, NGHTTP2_FLAG_NONE, call->stream_id, rst_code);
     ssc_client__conn_kick(call->conn);
 }
 
@@ -383,8 +382,7 @@ static void call_resume(ssc_client_call *call)
     ssc_client__conn_kick(call->conn);
 }
 
-int ssc_client_call_send(ssc_client_call *call, const uint8_t *msg,
-                         size_t len)
+int ssc_client_call_send(ssc_client_call *call, const uint8_t *msg, size_t len)
 {
     uint8_t hdr[SSC_FRAME_HEADER_LEN];
 
@@ -406,8 +404,7 @@ int ssc_client_call_send(ssc_client_call *call, const uint8_t *msg,
     return 0;
 }
 
-int ssc_client_call_send_msg(ssc_client_call *call,
-                             const ProtobufCMessage *msg)
+int ssc_client_call_send_msg(ssc_client_call *call, const ProtobufCMessage *msg)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = ssc_xmalloc(len);
@@ -547,8 +544,7 @@ static int reserved_header(ssc_client_call *call, const uint8_t *name,
         call->grpc_status = parse_grpc_status(value, valuelen);
     } else if (is(name, namelen, "grpc-message")) {
         free(call->res.message);
-        call->res.message =
-            ssc_pct_decode((const char *)value, valuelen, NULL);
+        call->res.message = ssc_pct_decode((const char *)value, valuelen, NULL);
     } else if (is(name, namelen, "grpc-encoding")) {
         call->encoding = is(value, valuelen, "identity") ? 0
                          : is(value, valuelen, "gzip")   ? 1
@@ -615,9 +611,8 @@ static int check_head(ssc_client_call *call)
 
     if (call->http_status != 200) {
         ssc_client__call_end(call, status_from_http(call->http_status),
-                             NGHTTP2_CANCEL,
-                             "%s answered with http status %d", ep,
-                             call->http_status);
+                             NGHTTP2_CANCEL, "%s answered with http status %d",
+                             ep, call->http_status);
         return -1;
     }
     if (!call->ctype_ok) {
@@ -677,8 +672,7 @@ int ssc_client__on_stream_frame(nghttp2_session *s, const nghttp2_frame *f,
 
 /* Hands one complete message to the user, inflating it first when the
  * server compressed it. */
-static int on_message(void *arg, int compressed, const uint8_t *msg,
-                      size_t len)
+static int on_message(void *arg, int compressed, const uint8_t *msg, size_t len)
 {
     ssc_client_call *call = arg;
     ssc_buf plain;

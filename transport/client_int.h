@@ -30,7 +30,7 @@
 
 #ifndef container_of
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
 typedef struct ssc_client_conn ssc_client_conn;
@@ -38,8 +38,8 @@ typedef struct ssc_client_conn ssc_client_conn;
 struct ssc_client {
     uv_loop_t *loop;
     SSL_CTX *ssl_ctx;
-    char *endpoint;  /* as configured; also the :authority */
-    char *host;      /* without brackets, for SNI and verification */
+    char *endpoint; /* as configured; also the :authority */
+    char *host;     /* without brackets, for SNI and verification */
     char *port;
     char *user_agent;
     size_t max_message;
@@ -75,7 +75,7 @@ struct ssc_client_conn {
                  h2io has let go of it */
     ssc_client_call *calls; /* calls that refer to this connection */
     char *error;            /* why the connection failed, once known */
-    const char *alert;      /* a fatal TLS alert from the server (static) */
+    int alert;              /* a fatal TLS alert from the server; -1: none */
     conn_state state;
     unsigned cb_depth; /* > 0 inside nghttp2's send-side callbacks, where
                           nghttp2_session_mem_send() must not be re-entered */
@@ -92,7 +92,7 @@ struct ssc_client_call {
     const ssc_client_call_cbs *cbs;
     void *data;
     char *path;
-    ssc_md md;         /* request metadata */
+    ssc_md md;           /* request metadata */
     uint64_t deadline;   /* uv_now() ms; 0: none */
     uint64_t timeout_ms; /* as asked, for the message */
     uv_timer_t timer;

@@ -83,8 +83,7 @@ static int run(ssc_client *c, const char *path, const ProtobufCMessage *req,
     ssc_client_call *call;
     int rc;
 
-    rc = ssc_client_call_start(c, path, NULL, timeout_ms, &sync_cbs, sc,
-                               &call);
+    rc = ssc_client_call_start(c, path, NULL, timeout_ms, &sync_cbs, sc, &call);
     if (rc != 0) {
         set_result(sc->res, SSC_STATUS_INTERNAL,
                    ssc_client__printf("could not start %s: %s", path,

@@ -201,7 +201,8 @@ static int write_out(ssc_h2io *io)
 
 /* Moves what nghttp2 wants to send through SSL_write into io->out, staging
  * plaintext so that small frames share TLS records. Stops at the high-water
- * mark. Returns 0 or a negative code. */
+ * mark. Returns 1 when it stopped there, 0 when nghttp2 had no more, or a
+ * negative code. */
 static int produce(ssc_h2io *io)
 {
     uint8_t stage[TLS_RECORD_MAX];
@@ -234,7 +235,7 @@ static int produce(ssc_h2io *io)
     }
     if (staged > 0 && SSL_write(io->ssl, stage, (int)staged) <= 0)
         return SSC_ETLS;
-    return 0;
+    return io->writing + io->out.len >= SSC_H2IO_HIGH_WATER;
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -265,16 +266,20 @@ static void read_pause(ssc_h2io *io)
 
 void ssc_h2io_flush(ssc_h2io *io)
 {
-    int rc = 0;
+    int more;
+    int rc;
 
     /* nghttp2 forbids mem_send from inside its own callbacks; the read path
      * flushes when mem_recv returns. */
     if (io->closing || io->in_pump)
         return;
-    if (io->h2 != NULL)
-        rc = produce(io);
-    if (rc == 0)
-        rc = write_out(io);
+    /* produce() stops at the high-water mark. When the kernel then takes
+     * all of it at once, no write callback comes to carry on, so go round
+     * again for as long as that happens. */
+    do {
+        more = io->h2 != NULL ? produce(io) : 0;
+        rc = more < 0 ? more : write_out(io);
+    } while (rc == 0 && more == 1 && io->writing == 0);
     if (rc < 0) {
         ssc_h2io_close(io);
         return;
