@@ -626,13 +626,13 @@ void ssc__call_on_headers_end(ssc_call *call)
             free(svc);
             if (!known) {
                 ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED,
-                                "unknown service %.*s",
+                                "unknown service \"%.*s\"",
                                 (int)(svc_end - call->path - 1),
                                 call->path + 1);
                 return;
             }
         }
-        ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED, "unknown method %s",
+        ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED, "unknown method \"%s\"",
                         call->path);
         return;
     }

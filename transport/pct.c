@@ -9,8 +9,14 @@
 
 #include <stdint.h>
 
-static int needs_escape(unsigned char c)
+/* The gRPC rule, plus one from HTTP/2 (RFC 9113 section 8.2.1): a field value
+ * may not begin or end with whitespace, so a space there is escaped too. */
+static int needs_escape(const char *s, size_t n, size_t i)
 {
+    unsigned char c = (unsigned char)s[i];
+
+    if (c == ' ')
+        return i == 0 || i == n - 1;
     return c < 0x20 || c > 0x7e || c == '%';
 }
 
@@ -35,14 +41,14 @@ char *ssc_pct_encode(const char *s, size_t n, size_t *outlen)
     char *w;
 
     for (i = 0; i < n; i++)
-        if (needs_escape((unsigned char)s[i]))
+        if (needs_escape(s, n, i))
             len += 2;
     out = ssc_xmalloc(len + 1);
     w = out;
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
-        if (needs_escape(c)) {
+        if (needs_escape(s, n, i)) {
             *w++ = '%';
             *w++ = hex[c >> 4];
             *w++ = hex[c & 0x0f];

@@ -2,7 +2,9 @@
  * pct.h - percent-encoding of grpc-message values.
  *
  * gRPC sends grpc-message as UTF-8 in which every byte outside 0x20..0x7E, and
- * '%' itself, is written as %XX (upper-case hex). Decoding is lenient as the
+ * '%' itself, is written as %XX (upper-case hex). A space at either end is
+ * written as %20 too, since HTTP/2 forbids a header value that begins or ends
+ * with whitespace. Decoding is lenient as the
  * protocol asks: a '%' not followed by two hex digits is kept literally.
  *
  * Entry points: ssc_pct_encode(), ssc_pct_decode().

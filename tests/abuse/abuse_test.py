@@ -28,6 +28,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 import sscd_harness as H  # noqa: E402
@@ -155,10 +156,12 @@ class TlsConn:
             self.eof = True
             self.eof_reason = why
 
-    def _recv_some(self):
-        """Reads what the socket has. Returns True if anything happened."""
+    def _recv_some(self, limit=1 << 20):
+        """Reads what the socket has, up to about limit bytes (a fast sender
+        must not keep us here forever). Returns True if anything happened."""
         got = False
-        while not self.eof:
+        total = 0
+        while not self.eof and total < limit:
             try:
                 d = self.sock.recv(262144)
             except (BlockingIOError, InterruptedError):
@@ -172,6 +175,7 @@ class TlsConn:
                 self._set_eof("EOF")
                 self.inc.write_eof()
                 break
+            total += len(d)
             self.bytes_in += len(d)
             self.inc.write(d)
         if got and self.handshaken:
@@ -503,20 +507,51 @@ class H2Client:
         self.h2.send_headers(sid, hdrs, end_stream=False)
         self.flush()
         for f in frames:
-            self.h2.send_data(sid, f, end_stream=False)
-            self.flush()
+            self.send_body(sid, f)
         if end:
             self.h2.end_stream(sid)
             self.flush()
         return sid
+
+    def send_body(self, sid, data, timeout=REACT_S):
+        """Sends data on sid as DATA frames, one frame when it fits, within the
+        peer's frame size and flow control windows."""
+        view = memoryview(data)
+        if not view:
+            self.h2.send_data(sid, b"", end_stream=False)
+            self.flush()
+            return
+        deadline = time.monotonic() + timeout
+        while view:
+            n = min(len(view), self.h2.max_outbound_frame_size,
+                    self.h2.local_flow_control_window(sid))
+            if n <= 0:
+                if time.monotonic() > deadline:
+                    raise H.CaseFailure("no flow control credit from the server "
+                                        "for %.0f s" % timeout)
+                if self.conn.eof or self.protocol_error:
+                    raise Closed("connection closed while sending a body")
+                self.conn.pump(0.2)
+                self.process()
+                st = self.streams.get(sid)
+                if st and (st["ended"] or st["reset"] is not None):
+                    return  # the server answered early; stop sending
+                continue
+            self.h2.send_data(sid, bytes(view[:n]), end_stream=False)
+            self.flush()
+            view = view[n:]
 
     def process(self):
         if not self.conn.rx:
             return
         data = bytes(self.conn.rx)
         self.conn.rx.clear()
+        events = []
         try:
-            events = self.h2.receive_data(data)
+            # h2's frame buffer copies what is left on every frame; feed it in
+            # small pieces so a burst of data costs linear time.
+            for i in range(0, len(data), 65536):
+                events.extend(self.h2.receive_data(data[i:i + 65536]))
         except h2.exceptions.ProtocolError as e:
             self.protocol_error = "h2 rejects what the server sent: %r" % e
             self.conn.close()
@@ -984,7 +1019,8 @@ def scenario_never_reading_client(c):
             response_type=m.COMPRESSABLE,
             response_parameters=[m.ResponseParameters(size=65536)
                                  for _ in range(2000)])
-        h.request(STREAMING_OUTPUT_CALL, frames=[grpc_msg(req.SerializeToString())])
+        sid = h.request(STREAMING_OUTPUT_CALL,
+                        frames=[grpc_msg(req.SerializeToString())])
         pid = c.sscd.pid
         rss0 = H.rss_kib(pid) or 0
         peak = rss0
@@ -1002,6 +1038,16 @@ def scenario_never_reading_client(c):
         if growth > 100:
             log("    WARNING: large growth; the daemon may buffer responses without "
                 "flow control backpressure (ASan quarantine can also explain some)")
+        # The stalled stream must resume once the client reads again.
+        st = h.streams[sid]
+        want = 4 * 1024 * 1024
+        ok = h.wait(lambda: len(st["data"]) >= want or st["ended"] or
+                    st["reset"] is not None, 30)
+        check(ok and len(st["data"]) >= want,
+              "after reading again, only %d bytes of the stream arrived within 30 s "
+              "(%s)" % (len(st["data"]), h.describe(sid)))
+        log("    stream resumed: %d MiB read after the stall" %
+            (len(st["data"]) >> 20))
     finally:
         h.conn.close()
     time.sleep(1)
@@ -1081,7 +1127,7 @@ def scenario_slowloris(c):
         check(still == 0, "%d of %d connections stalling the TLS handshake still "
               "open after %.0f s" % (still, len(conns), limit + 2))
         check(not late, "%d connections closed only after %.1f s (limit %.0f s)" %
-              (len(late), max(late), limit))
+              (len(late), max(late or [0]), limit))
         trickled = [cn[2] for cn in conns if cn[1] is not None]
         log("    ClientHello bytes trickled before close: max %d of %d" %
             (max(trickled), len(hello)))
@@ -1299,6 +1345,204 @@ def scenario_malformed_grpc_timeout(c):
         h.conn.close()
 
 
+def _status_of_call(c, what, path, frames, extra=(), timeout=REACT_S):
+    """Sends one request on a fresh connection; returns (grpc-status, record)."""
+    h = h2_client(c)
+    try:
+        sid = h.request(path, extra=extra, frames=frames)
+        st = h.finish(sid, timeout)
+        gs = grpc_status_of(st)
+        d = h.describe(sid)
+        if gs is None and st["reset"] is None and h.terminated is None:
+            raise H.CaseFailure("%s: no grpc-status, reset or GOAWAY within %.0f s "
+                                "(%s)" % (what, timeout, d))
+        log("    %s -> grpc-status %s%s" % (
+            what, gs, (" RST_STREAM %s" % errname(st["reset"]))
+            if st["reset"] is not None else ""))
+        return gs, d
+    finally:
+        h.conn.close()
+
+
+def scenario_gzip_bomb(c):
+    """A small gzip message that inflates past max_message_bytes must be
+    refused with RESOURCE_EXHAUSTED, not inflated in memory."""
+    m = c.m
+    req = m.SimpleRequest(response_size=1, payload=m.Payload(body=b"\0" * (64 << 20)))
+    bomb = gzip.compress(req.SerializeToString(), 9)
+    log("    %d-byte gzip body inflating to %d MiB" % (len(bomb), req.ByteSize() >> 20))
+    rss0 = H.rss_kib(c.sscd.pid) or 0
+    gs, d = _status_of_call(c, "gzip bomb", UNARY_CALL,
+                            [grpc_msg(bomb, compressed=True)],
+                            extra=[("grpc-encoding", "gzip")])
+    rss1 = H.rss_kib(c.sscd.pid) or 0
+    log("    sscd RSS %+d MiB" % ((rss1 - rss0) >> 10))
+    check_eq(gs, "8", "grpc-status for the gzip bomb (%s)" % d)
+
+
+def scenario_corrupt_gzip(c):
+    good = gzip.compress(b"\x0a\x00" * 100)
+    bad = good[:10] + bytes(b ^ 0x5A for b in good[10:-8]) + good[-8:]
+    failures = []
+    for what, body in (("corrupt gzip body", bad),
+                       ("truncated gzip body", good[:len(good) // 2]),
+                       ("not gzip at all", b"this is not gzip")):
+        gs, d = _status_of_call(c, what, EMPTY_CALL, [grpc_msg(body, compressed=True)],
+                                extra=[("grpc-encoding", "gzip")])
+        if gs != "13":
+            failures.append("%s: grpc-status %s, want 13 (%s)" % (what, gs, d))
+    check(not failures, "\n".join(failures))
+
+
+def scenario_huge_length_prefix(c):
+    """A message prefix announcing 4 GiB must be refused at once
+    (RESOURCE_EXHAUSTED), without waiting for or allocating the message."""
+    prefix = struct.pack(">BI", 0, 0xFFFFFFFF) + b"\0" * 16
+    h = h2_client(c)
+    try:
+        sid = h.request(UNARY_CALL, frames=[prefix], end=False)
+        st = h.finish(sid)
+        check_eq(grpc_status_of(st), "8", "grpc-status for a 4 GiB length prefix, "
+                 "stream left open (%s)" % h.describe(sid))
+    finally:
+        h.conn.close()
+    gs, d = _status_of_call(c, "4 GiB length prefix, then END_STREAM", UNARY_CALL,
+                            [prefix])
+    check(gs in ("8", "13"), "grpc-status %s for a 4 GiB prefix then END_STREAM, "
+          "want 8 or 13 (%s)" % (gs, d))
+
+
+def scenario_truncated_message(c):
+    body = struct.pack(">BI", 0, 100) + b"\x0a" * 10
+    gs, d = _status_of_call(c, "message cut short by END_STREAM", UNARY_CALL, [body])
+    check_eq(gs, "13", "grpc-status for a truncated message (%s)" % d)
+
+
+def scenario_unary_message_count(c):
+    failures = []
+    for what, frames in (("unary call with no request message", []),
+                         ("unary call with two request messages",
+                          [grpc_msg(b"") + grpc_msg(b"")])):
+        gs, d = _status_of_call(c, what, EMPTY_CALL, frames)
+        if gs in (None, "0"):
+            failures.append("%s: grpc-status %s, want an error (%s)" % (what, gs, d))
+    check(not failures, "\n".join(failures))
+
+
+def scenario_invalid_protobuf(c):
+    failures = []
+    for what, body in (("truncated varint", b"\x10\xff"),
+                       ("length past the end", b"\x22\x7f\x12\x01"),
+                       ("wire type 7", b"\x0f\x00"),
+                       ("field number 0", b"\x00\x01")):
+        gs, d = _status_of_call(c, "UnaryCall with invalid protobuf (%s)" % what,
+                                UNARY_CALL, [grpc_msg(body)])
+        if gs in (None, "0"):
+            failures.append("%s: grpc-status %s, want an error (%s)" % (what, gs, d))
+    check(not failures, "\n".join(failures))
+
+
+def scenario_odd_requests(c):
+    """Requests that are not quite gRPC; each must get an answer, not a crash."""
+    failures = []
+    h = h2_client(c)
+    try:
+        variants = [
+            ("GET instead of POST", EMPTY_CALL, [(":method", "GET")]),
+            ("invalid base64 in a -bin header", EMPTY_CALL,
+             [("x-junk-bin", "!!!not base64***")]),
+            ("10 KiB :path", "/" + "a" * 10240, []),
+            ("path without a method", "/grpc.testing.TestService/", []),
+            ("content-type application/grpc+proto", EMPTY_CALL,
+             [("content-type", "application/grpc+proto")]),
+            ("grpc-encoding identity with flag 0", EMPTY_CALL,
+             [("grpc-encoding", "identity")]),
+            ("user-agent and 50 custom headers", EMPTY_CALL,
+             [("user-agent", "abuse/1.0")] +
+             [("x-custom-%d" % i, "v%d" % i) for i in range(50)]),
+        ]
+        for what, path, extra in variants:
+            hdrs_over = dict(extra)
+            sid = h.h2.get_next_available_stream_id()
+            hdrs = [(":method", hdrs_over.pop(":method", "POST")), (":scheme", "https"),
+                    (":path", path), (":authority", "localhost:%d" % c.sscd.port),
+                    ("content-type", hdrs_over.pop("content-type", "application/grpc")),
+                    ("te", "trailers")] + [(k, v) for k, v in extra
+                                           if k not in (":method", "content-type")]
+            h.streams[sid] = {"headers": None, "trailers": None, "data": bytearray(),
+                              "ended": False, "reset": None, "trailers_only": False}
+            h.h2.send_headers(sid, hdrs)
+            h.h2.send_data(sid, grpc_msg(b""), end_stream=True)
+            h.flush()
+            try:
+                st = h.finish(sid)
+            except AssertionError as e:
+                failures.append("%s: %s" % (what, e))
+                log("    %s -> %s" % (what, e))
+                h.conn.close()
+                h = h2_client(c)
+                continue
+            gs = grpc_status_of(st)
+            http = hget(st["headers"], ":status")
+            if gs is None and st["reset"] is None and http in (None, "200"):
+                failures.append("%s: no answer (%s)" % (what, h.describe(sid)))
+            log("    %s -> :status %s grpc-status %s%s" % (
+                what, http, gs, (" RST_STREAM %s" % errname(st["reset"]))
+                if st["reset"] is not None else ""))
+            if h.terminated or h.conn.eof:
+                h.conn.close()
+                h = h2_client(c)
+    finally:
+        h.conn.close()
+    check(not failures, "\n".join(failures))
+
+
+def scenario_grpc_message_edge_whitespace(c):
+    """grpc-message values must be valid HTTP/2 field values: RFC 9113 8.2.1
+    forbids leading and trailing whitespace, and strict peers (python-h2,
+    nghttp2 >= 1.50) treat such a response as malformed. A status message that
+    starts or ends with a space has to be sent with that space percent-encoded;
+    once decoded it must equal the original."""
+    import urllib.parse
+    m = c.m
+    failures = []
+    for msg in (" leading space", "trailing space ", " both ", "\tand tabs\t"):
+        h = h2_client(c)
+        try:
+            req = m.SimpleRequest(response_status=m.EchoStatus(code=2, message=msg))
+            sid = h.request(UNARY_CALL, frames=[grpc_msg(req.SerializeToString())])
+            try:
+                st = h.finish(sid)
+            except AssertionError as e:
+                failures.append("status message %r: %s" % (msg, e))
+                continue
+            gs = grpc_status_of(st)
+            raw = hget(st["trailers"], "grpc-message") or \
+                hget(st["headers"], "grpc-message")
+            got = urllib.parse.unquote(raw or "", errors="strict")
+            if gs != "2" or got != msg:
+                failures.append("status message %r: grpc-status %s, grpc-message %r "
+                                "decodes to %r" % (msg, gs, raw, got))
+            else:
+                log("    %r sent as %r" % (msg, raw))
+        finally:
+            h.conn.close()
+    # the daemon's own messages too: an empty service name in the path
+    h = h2_client(c)
+    try:
+        sid = h.request("//EmptyCall", frames=[grpc_msg(b"")])
+        try:
+            st = h.finish(sid)
+            log("    //EmptyCall -> grpc-status %s grpc-message %r" % (
+                grpc_status_of(st), hget(st["headers"], "grpc-message") or
+                hget(st["trailers"], "grpc-message")))
+        except AssertionError as e:
+            failures.append("path //EmptyCall: %s" % e)
+    finally:
+        h.conn.close()
+    check(not failures, "\n".join(failures))
+
+
 SCENARIOS = [
     ("malformed_frames", scenario_malformed_frames),
     ("unknown_frame_types_ignored", scenario_unknown_frame_types_ignored),
@@ -1319,6 +1563,14 @@ SCENARIOS = [
     ("compressed_flag_without_encoding", scenario_compressed_flag_without_encoding),
     ("grpc_timeout_1n", scenario_grpc_timeout_1n),
     ("malformed_grpc_timeout", scenario_malformed_grpc_timeout),
+    ("gzip_bomb", scenario_gzip_bomb),
+    ("corrupt_gzip", scenario_corrupt_gzip),
+    ("huge_length_prefix", scenario_huge_length_prefix),
+    ("truncated_message", scenario_truncated_message),
+    ("unary_message_count", scenario_unary_message_count),
+    ("invalid_protobuf", scenario_invalid_protobuf),
+    ("odd_requests", scenario_odd_requests),
+    ("grpc_message_edge_whitespace", scenario_grpc_message_edge_whitespace),
 ]
 
 

@@ -20,6 +20,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
 import sscd_harness as H  # noqa: E402
@@ -507,6 +508,49 @@ def case_oversized_message(c):
                                 "message failed: %s %r" % (e.code(), e.details()))
 
 
+def _request_of_size(c, n):
+    """A SimpleRequest whose serialization is exactly n bytes."""
+    m = c.m
+    body = max(0, n - 16)
+    while True:
+        req = m.SimpleRequest(response_size=8, payload=m.Payload(body=b"\0" * body))
+        size = req.ByteSize()
+        if size == n:
+            return req
+        body += n - size
+        if body < 0:
+            raise RuntimeError("cannot build a %d-byte request" % n)
+
+
+def case_message_size_boundary(c):
+    limit = int(c.sscd.setting("limits", "max_message_bytes"))
+    big = 16 * 1024 * 1024
+    opts = [("grpc.max_send_message_length", big),
+            ("grpc.max_receive_message_length", big)]
+    with c.channel(options=opts) as ch:
+        stub = c.test_stub(ch)
+        req = _request_of_size(c, limit)
+        try:
+            r = stub.UnaryCall(req, timeout=CALL_TIMEOUT * 2)
+            check_eq(len(r.payload.body), 8, "response size")
+        except grpc.RpcError as e:
+            raise H.CaseFailure("a request of exactly max_message_bytes (%d) was "
+                                "refused: %s %r" % (limit, e.code(), e.details()))
+        req = _request_of_size(c, limit + 1)
+        expect_rpc_error(lambda: stub.UnaryCall(req, timeout=CALL_TIMEOUT * 2),
+                         grpc.StatusCode.RESOURCE_EXHAUSTED,
+                         "request of max_message_bytes + 1 (%d)" % (limit + 1))
+        # responses are bounded by the same limit: a response just over it
+        # must fail cleanly rather than be sent
+        try:
+            stub.UnaryCall(c.m.SimpleRequest(response_size=limit + 1),
+                           timeout=CALL_TIMEOUT * 2)
+            log("    note: a response of max_message_bytes + 1 was sent")
+        except grpc.RpcError as e:
+            log("    response of max_message_bytes + 1 -> %s" % e.code())
+        stub.EmptyCall(c.s.empty_pb2.Empty(), timeout=CALL_TIMEOUT)
+
+
 def _refused(c, what, server=None, **chkw):
     with c.channel(server=server, **chkw) as ch:
         expect_rpc_error(lambda: c.test_stub(ch).EmptyCall(
@@ -702,6 +746,7 @@ CASES = [
     ("reflection_v1alpha", case_reflection_v1alpha),
     ("concurrent_500_unary", case_concurrent_500_unary),
     ("oversized_message", case_oversized_message),
+    ("message_size_boundary", case_message_size_boundary),
     ("client_cert_wrong_ca", case_client_cert_wrong_ca),
     ("client_without_cert", case_client_without_cert),
     ("all_client_identities", case_all_client_identities),

@@ -38,6 +38,10 @@ import time
 import traceback
 import types
 
+# grpc C-core logs handshake failures the suites provoke on purpose; keep the
+# output readable unless the caller asks for it.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
 PYTHON = "/usr/bin/python3"
 GRPC_PROTO_DIR = "/usr/share/grpc-proto"
 
@@ -197,7 +201,8 @@ def rss_kib(pid):
 
 def _set_pdeathsig():
     # If the test process dies (killed by ctest's timeout, say), take the daemon
-    # with it instead of leaving it listening.
+    # with it instead of leaving it listening. The signal fires when the forking
+    # *thread* ends, so this is only used for daemons started by the main thread.
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -283,7 +288,9 @@ class Sscd:
         self.proc = subprocess.Popen([self.binary, "--config", self.config_path],
                                      stdin=subprocess.DEVNULL, stdout=self._errf,
                                      stderr=self._errf, cwd=self.workdir, env=env,
-                                     preexec_fn=_set_pdeathsig)
+                                     preexec_fn=_set_pdeathsig
+                                     if threading.current_thread() is
+                                     threading.main_thread() else None)
         _LIVE.append(self)
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline:

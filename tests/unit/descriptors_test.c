@@ -78,7 +78,8 @@ static void test_finds_messages_enums_and_nested(void **state)
 static void test_by_name(void **state)
 {
     const ssc_descriptors *d = *state;
-    const ssc_descfile *f = ssc_descriptors_by_name(d, "grpc/health/v1/health.proto");
+    const ssc_descfile *f =
+        ssc_descriptors_by_name(d, "grpc/health/v1/health.proto");
     const uint8_t *bytes;
     size_t len = 0;
 
@@ -140,7 +141,8 @@ static void test_closure_in_dependency_order(void **state)
 static void test_closure_without_imports(void **state)
 {
     const ssc_descriptors *d = *state;
-    const ssc_descfile *f = ssc_descriptors_by_name(d, "grpc/testing/empty.proto");
+    const ssc_descfile *f =
+        ssc_descriptors_by_name(d, "grpc/testing/empty.proto");
     const ssc_descfile **v;
     size_t n = 0;
 
@@ -174,13 +176,13 @@ static void test_malformed(void **state)
     static const uint8_t nameless[] = {0x0a, 0x03, 0x12, 0x01, 'p'};
     /* A file that imports one missing from the set. */
     static const uint8_t missing_import[] = {0x0a, 0x08, 0x0a, 0x01, 'a',
-                                             0x1a, 0x03, 'b', '.', 'p'};
+                                             0x1a, 0x03, 'b',  '.',  'p'};
     /* Two files with the same name. */
     static const uint8_t twice[] = {0x0a, 0x03, 0x0a, 0x01, 'a',
                                     0x0a, 0x03, 0x0a, 0x01, 'a'};
     /* A message with a NUL in its name. */
     static const uint8_t nul_name[] = {0x0a, 0x09, 0x0a, 0x01, 'a', 0x22,
-                                       0x04, 0x0a, 0x02, 'x', 0x00};
+                                       0x04, 0x0a, 0x02, 'x',  0x00};
 
     assert_null(ssc_descriptors_load(bad_varint, sizeof(bad_varint)));
     assert_null(ssc_descriptors_load(long_length, sizeof(long_length)));
@@ -206,8 +208,8 @@ static void test_truncated_prefixes(void **state)
 
         ssc_descriptors_free(d);
     }
-    assert_null(ssc_descriptors_load(ssc_descriptor_set,
-                                     ssc_descriptor_set_len - 1));
+    assert_null(
+        ssc_descriptors_load(ssc_descriptor_set, ssc_descriptor_set_len - 1));
 }
 
 /* Flipping single bytes must never crash the walk. */
@@ -220,7 +222,8 @@ static void test_corrupted_bytes(void **state)
     for (i = 0; i < ssc_descriptor_set_len; i += 3) {
         memcpy(copy, ssc_descriptor_set, ssc_descriptor_set_len);
         copy[i] ^= 0xa5;
-        ssc_descriptors_free(ssc_descriptors_load(copy, ssc_descriptor_set_len));
+        ssc_descriptors_free(
+            ssc_descriptors_load(copy, ssc_descriptor_set_len));
     }
     free(copy);
 }

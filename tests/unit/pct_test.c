@@ -36,7 +36,7 @@ static void check_decode(const char *in, const char *want, size_t want_len)
 
 static void test_printable_ascii_unchanged(void **state)
 {
-    const char *punct = " ~!\"#$&'()*+,-./:;<=>?@[\\]^_`{|}";
+    const char *punct = "~! \"#$&'()*+,-./:;<=>?@[\\]^_`{|}";
 
     check_encode("", 0, "");
     check_encode("hello world", 11, "hello world");
@@ -61,7 +61,17 @@ static void test_control_chars_are_escaped(void **state)
     check_encode("a\tb\nc\r", 6, "a%09b%0Ac%0D");
     check_encode("\x7f", 1, "%7F");
     check_encode("x\0y", 3, "x%00y");
-    check_encode("\x1f\x20", 2, "%1F ");
+    check_encode("\x1f\x20", 2, "%1F%20");
+}
+
+/* HTTP/2 forbids a field value that begins or ends with whitespace. */
+static void test_edge_spaces_are_escaped(void **state)
+{
+    check_encode(" ", 1, "%20");
+    check_encode("  ", 2, "%20%20");
+    check_encode(" a b ", 5, "%20a b%20");
+    check_encode("unknown service ", 16, "unknown service%20");
+    check_decode("%20a b%20", " a b ", 5);
 }
 
 static void test_outlen_optional(void **state)
@@ -137,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_percent_is_escaped),
         cmocka_unit_test(test_utf8_is_escaped),
         cmocka_unit_test(test_control_chars_are_escaped),
+        cmocka_unit_test(test_edge_spaces_are_escaped),
         cmocka_unit_test(test_outlen_optional),
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_decode_lenient),
