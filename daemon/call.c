@@ -28,7 +28,7 @@
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define PATH_MAX_BYTES 1024
 #define ACCEPT_ENCODING "identity,gzip"
@@ -190,8 +190,8 @@ static void on_grpc_header(ssc_call *call, const uint8_t *name, size_t nl,
     if (eq(name, nl, "grpc-timeout")) {
         if (ssc_timeout_parse((const char *)value, vl, &call->timeout_ms) != 0)
             reject(call, SSC_STATUS_INVALID_ARGUMENT,
-                   "malformed grpc-timeout header \"%.*s\"", (int)(vl > 16 ? 16 : vl),
-                   (const char *)value);
+                   "malformed grpc-timeout header \"%.*s\"",
+                   (int)(vl > 16 ? 16 : vl), (const char *)value);
         else
             call->has_timeout = 1;
     } else if (eq(name, nl, "grpc-encoding")) {
@@ -202,8 +202,8 @@ static void on_grpc_header(ssc_call *call, const uint8_t *name, size_t nl,
         else {
             call->encoding = ENC_UNSUPPORTED;
             reject(call, SSC_STATUS_UNIMPLEMENTED,
-                   "grpc-encoding \"%.*s\" is not supported (supported: "
-                   ACCEPT_ENCODING ")",
+                   "grpc-encoding \"%.*s\" is not supported "
+                   "(supported: " ACCEPT_ENCODING ")",
                    (int)(vl > 32 ? 32 : vl), (const char *)value);
         }
     }
@@ -253,8 +253,8 @@ static void nv_add(nghttp2_nv *nv, size_t *n, const char *name,
 
 /* Appends metadata to nv; "-bin" values are base64-encoded into strings kept
  * in owned[] for the caller to free after submitting. */
-static void nv_add_md(nghttp2_nv *nv, size_t *n, const ssc_md *md,
-                      char **owned, size_t *nowned)
+static void nv_add_md(nghttp2_nv *nv, size_t *n, const ssc_md *md, char **owned,
+                      size_t *nowned)
 {
     for (size_t i = 0; i < md->n; i++) {
         const ssc_md_entry *e = &md->v[i];
@@ -272,8 +272,8 @@ static void nv_add_md(nghttp2_nv *nv, size_t *n, const ssc_md *md,
 }
 
 /* Builds the grpc-status / grpc-message / trailing-metadata part of nv. */
-static void nv_add_status(ssc_call *call, nghttp2_nv *nv, size_t *n,
-                          char *code, char **owned, size_t *nowned)
+static void nv_add_status(ssc_call *call, nghttp2_nv *nv, size_t *n, char *code,
+                          char **owned, size_t *nowned)
 {
     snprintf(code, 12, "%d", call->status);
     nv_add(nv, n, "grpc-status", (const uint8_t *)code, strlen(code));
@@ -386,8 +386,8 @@ static void submit_headers(ssc_call *call, int end)
     nv_add(nv, &n, ":status", (const uint8_t *)"200", 3);
     nv_add(nv, &n, "content-type", (const uint8_t *)"application/grpc", 16);
     if (call->encoding != ENC_UNSUPPORTED)
-        nv_add(nv, &n, "grpc-accept-encoding",
-               (const uint8_t *)ACCEPT_ENCODING, sizeof(ACCEPT_ENCODING) - 1);
+        nv_add(nv, &n, "grpc-accept-encoding", (const uint8_t *)ACCEPT_ENCODING,
+               sizeof(ACCEPT_ENCODING) - 1);
     nv_add_md(nv, &n, &call->init_md, owned, &nowned);
     if (end) {
         nv_add_status(call, nv, &n, code, owned, &nowned);
@@ -569,7 +569,8 @@ static void deadline_fired(uv_timer_t *t)
     call->outq.len = 0;
     call->out_off = 0;
     if (s != NULL && call->headers_sent &&
-        nghttp2_session_get_stream_remote_window_size(s, call->stream_id) <= 0) {
+        nghttp2_session_get_stream_remote_window_size(s, call->stream_id) <=
+            0) {
         nghttp2_submit_rst_stream(s, NGHTTP2_FLAG_NONE, call->stream_id,
                                   NGHTTP2_CANCEL);
         call->ended = 1;
@@ -625,10 +626,9 @@ void ssc__call_on_headers_end(ssc_call *call)
 
             free(svc);
             if (!known) {
-                ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED,
-                                "unknown service \"%.*s\"",
-                                (int)(svc_end - call->path - 1),
-                                call->path + 1);
+                ssc_call_finish(
+                    call, SSC_STATUS_UNIMPLEMENTED, "unknown service \"%.*s\"",
+                    (int)(svc_end - call->path - 1), call->path + 1);
                 return;
             }
         }
@@ -681,8 +681,7 @@ static int accept_message(ssc_call *call, const uint8_t *msg, size_t len)
     return ssc_call_is_done(call) ? SSC_ECANCELED : 0;
 }
 
-static int on_message(void *arg, int compressed, const uint8_t *msg,
-                      size_t len)
+static int on_message(void *arg, int compressed, const uint8_t *msg, size_t len)
 {
     ssc_call *call = arg;
     ssc_buf plain;
@@ -798,8 +797,8 @@ void ssc__call_conn_lost(ssc_call *call)
 void ssc__call_run_deferred(ssc_loop *loop)
 {
     while (!ssc__link_empty(&loop->deferred)) {
-        ssc_call *call = container_of(loop->deferred.next, ssc_call,
-                                      defer_link);
+        ssc_call *call =
+            container_of(loop->deferred.next, ssc_call, defer_link);
 
         ssc__link_remove(&call->defer_link);
         call->drain_due = 0;

@@ -18,10 +18,11 @@
  *
  * Cancellation: when the stream goes away before ssc_call_finish() (client
  * RST_STREAM, deadline, connection lost, server shutdown), on_cancel runs once.
- * From then on ssc_call_send()/ssc_call_finish() do nothing. A handler that keeps
- * work in flight past its callbacks (timers, database queries) holds a reference
- * with ssc_call_ref() and drops it with ssc_call_unref() when that work ends;
- * the call is freed when the stream is closed and the last reference is gone.
+ * From then on ssc_call_send()/ssc_call_finish() do nothing. A handler that
+ * keeps work in flight past its callbacks (timers, database queries) holds a
+ * reference with ssc_call_ref() and drops it with ssc_call_unref() when that
+ * work ends; the call is freed when the stream is closed and the last reference
+ * is gone.
  *
  * Flow control: ssc_call_buffered() says how much response data waits for the
  * peer's window. A streaming handler stops producing above SSC_CALL_HIGH_WATER
@@ -73,9 +74,9 @@ struct ssc_method {
 
 /* The verified identity of the peer, fixed for the connection. */
 typedef struct ssc_peer {
-    int verified;          /* a client certificate was presented and verified */
-    char subject[256];     /* RFC 2253 subject, "" when none */
-    char fingerprint[65];  /* lower-case hex SHA-256 of the DER, "" when none */
+    int verified;         /* a client certificate was presented and verified */
+    char subject[256];    /* RFC 2253 subject, "" when none */
+    char fingerprint[65]; /* lower-case hex SHA-256 of the DER, "" when none */
 } ssc_peer;
 
 /* Packs msg and queues it as a response message (sending the response headers
@@ -94,7 +95,8 @@ void ssc_call_finish(ssc_call *call, ssc_status code, const char *fmt, ...)
 
 /* Adds response metadata (value is raw bytes for "-bin" keys). Initial metadata
  * must be added before the first ssc_call_send(); trailing before finish.
- * Returns 0, SSC_EINVAL for a bad or reserved key, SSC_ECLOSED when too late. */
+ * Returns 0, SSC_EINVAL for a bad or reserved key, SSC_ECLOSED when too late.
+ */
 int ssc_call_add_initial_md(ssc_call *call, const char *key,
                             const uint8_t *value, size_t len);
 int ssc_call_add_trailing_md(ssc_call *call, const char *key,

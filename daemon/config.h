@@ -23,16 +23,16 @@ typedef struct ssc_config {
     char *path; /* the file read, for messages; NULL for strings */
 
     /* [server] */
-    char *listen_host;  /* default "127.0.0.1"; "[::1]" style accepted */
-    uint16_t listen_port; /* default 50051 */
-    unsigned threads;   /* event loops; 0 (default) means one per core */
+    char *listen_host;         /* default "127.0.0.1"; "[::1]" style accepted */
+    uint16_t listen_port;      /* default 50051 */
+    unsigned threads;          /* event loops; 0 (default) means one per core */
     unsigned shutdown_grace_s; /* SIGTERM drain limit, default 30 */
-    int log_level;      /* 0 error, 1 warn, 2 info (default), 3 debug */
+    int log_level;             /* 0 error, 1 warn, 2 info (default), 3 debug */
 
     /* [tls] */
-    char *cert;      /* required */
-    char *key;       /* required */
-    char *client_ca; /* required */
+    char *cert;                  /* required */
+    char *key;                   /* required */
+    char *client_ca;             /* required */
     ssc_client_auth client_auth; /* "require" (default) | "optional" */
 
     /* [limits] */
@@ -61,8 +61,8 @@ int ssc_config_load(const char *path, ssc_config *cfg, char *err,
 
 /* As ssc_config_load() for text in memory; name stands in for the file name in
  * messages and relative paths are left as they are. */
-int ssc_config_load_string(const char *text, const char *name,
-                           ssc_config *cfg, char *err, size_t errlen);
+int ssc_config_load_string(const char *text, const char *name, ssc_config *cfg,
+                           char *err, size_t errlen);
 
 void ssc_config_free(ssc_config *cfg);
 

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* Receive windows: large enough that a 4 MiB message streams without waiting
  * for WINDOW_UPDATE round trips. */
@@ -152,8 +152,7 @@ void ssc__conn_loop_init(ssc_loop *loop)
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb,
                                                               on_data_chunk);
-    nghttp2_session_callbacks_set_on_stream_close_callback(cb,
-                                                           on_stream_close);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
     nghttp2_session_callbacks_set_error_callback2(cb, on_error);
     nghttp2_option_set_stream_reset_rate_limit(opt, RESET_BURST, RESET_RATE);
@@ -236,9 +235,8 @@ static int on_handshake(ssc_h2io *io)
         SSC_LOG_DEBUG("refusing tls connection that did not negotiate h2");
         return SSC_EPROTO;
     }
-    c->peer.verified =
-        ssc_tls_peer(io->ssl, c->peer.subject, sizeof(c->peer.subject),
-                     c->peer.fingerprint);
+    c->peer.verified = ssc_tls_peer(
+        io->ssl, c->peer.subject, sizeof(c->peer.subject), c->peer.fingerprint);
     if (nghttp2_session_server_new2(&io->h2, c->loop->h2_callbacks, c,
                                     c->loop->h2_option) != 0)
         return SSC_EH2;

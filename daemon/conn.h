@@ -6,8 +6,8 @@
  * is up with ALPN h2 it sends its SETTINGS and turns that timer into the idle
  * timer: idle_timeout_s with no open stream sends GOAWAY and closes.
  *
- * Entry points: ssc__conn_loop_init(), ssc__conn_accept(), ssc__conn_goaway(), ssc__conn_abort(),
- * ssc__conn_flush().
+ * Entry points: ssc__conn_loop_init(), ssc__conn_accept(), ssc__conn_goaway(),
+ * ssc__conn_abort(), ssc__conn_flush().
  */
 #ifndef SSC_CONN_H
 #define SSC_CONN_H
@@ -18,8 +18,8 @@
 struct ssc_conn {
     ssc_h2io io; /* the TCP handle inside is the connection's lifetime */
     ssc_loop *loop;
-    ssc_link link;  /* in loop->conns */
-    ssc_link calls; /* ssc_call.conn_link */
+    ssc_link link;    /* in loop->conns */
+    ssc_link calls;   /* ssc_call.conn_link */
     uv_timer_t timer; /* handshake, then idle */
     ssc_peer peer;
     unsigned nstreams;

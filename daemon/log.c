@@ -29,9 +29,11 @@ void ssc_log_write(int level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-    w = snprintf(line + n, sizeof(line) - n, ".%03ldZ sscd[%d] %s: ",
-                 ts.tv_nsec / 1000000, (int)getpid(),
-                 level_names[level < 0 ? 0 : level > 3 ? 3 : level]);
+    w = snprintf(line + n, sizeof(line) - n,
+                 ".%03ldZ sscd[%d] %s: ", ts.tv_nsec / 1000000, (int)getpid(),
+                 level_names[level < 0   ? 0
+                             : level > 3 ? 3
+                                         : level]);
     n += (size_t)w;
     va_start(ap, fmt);
     w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);

@@ -27,25 +27,25 @@ extern const size_t ssc_descriptor_set_len;
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: sscd --config FILE [--check-config]\n"
-            "       sscd --help | --version\n"
-            "\n"
-            "Serves the Strategic Sector Cooperation record over gRPC (TLS,\n"
-            "HTTP/2, client certificates).\n"
-            "\n"
-            "  -c, --config FILE   INI configuration (see deploy/sscd.ini.example)\n"
-            "      --check-config  read and check the configuration, then exit\n"
-            "  -h, --help          show this help\n"
-            "  -V, --version       show the version\n"
-            "\n"
-            "Signals: SIGHUP reloads certificates; SIGTERM drains and exits.\n");
+    fprintf(
+        f, "usage: sscd --config FILE [--check-config]\n"
+           "       sscd --help | --version\n"
+           "\n"
+           "Serves the Strategic Sector Cooperation record over gRPC (TLS,\n"
+           "HTTP/2, client certificates).\n"
+           "\n"
+           "  -c, --config FILE   INI configuration (see "
+           "deploy/sscd.ini.example)\n"
+           "      --check-config  read and check the configuration, then exit\n"
+           "  -h, --help          show this help\n"
+           "  -V, --version       show the version\n"
+           "\n"
+           "Signals: SIGHUP reloads certificates; SIGTERM drains and exits.\n");
 }
 
 /* Registers every service this configuration serves. */
 static int build_router(const ssc_config *cfg, ssc_router *r,
-                        const ssc_descriptors *desc,
-                        ssc_svc_reflection **refl)
+                        const ssc_descriptors *desc, ssc_svc_reflection **refl)
 {
     int rc = ssc_svc_health_register(r);
 

@@ -43,8 +43,7 @@ ssc_router *ssc_router_new(void)
     return r;
 }
 
-static void place(const ssc_method **slots, size_t nslots,
-                  const ssc_method *m)
+static void place(const ssc_method **slots, size_t nslots, const ssc_method *m)
 {
     size_t i = hash(m->path, strlen(m->path)) & (nslots - 1);
 

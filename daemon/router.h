@@ -19,16 +19,17 @@ typedef struct ssc_router ssc_router;
 
 ssc_router *ssc_router_new(void);
 
-/* Registers m (not copied: it must outlive the router). Returns 0, or SSC_EINVAL
- * when m->path is not of the form "/package.Service/Method" or is already
- * registered. */
+/* Registers m (not copied: it must outlive the router). Returns 0, or
+ * SSC_EINVAL when m->path is not of the form "/package.Service/Method" or is
+ * already registered. */
 int ssc_router_add(ssc_router *r, const ssc_method *m);
 
 /* Looks up an exact, case-sensitive path of len bytes; NULL when unknown. */
 const ssc_method *ssc_router_find(const ssc_router *r, const char *path,
                                   size_t len);
 
-/* Non-zero when some method of the fully-qualified service name is registered. */
+/* Non-zero when some method of the fully-qualified service name is registered.
+ */
 int ssc_router_has_service(const ssc_router *r, const char *service);
 
 /* The distinct services registered, in registration order. */

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define LISTEN_BACKLOG 1024
 
@@ -101,8 +101,8 @@ static int resolve(const ssc_config *cfg, struct sockaddr_storage *ss,
 static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
 {
     int one = 1;
-    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                    0);
+    int fd =
+        socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
     if (fd < 0)
         return -errno;
@@ -271,8 +271,8 @@ static void on_sigterm(uv_signal_t *h, int signum)
         return;
     }
     m->draining = 1;
-    SSC_LOG_INFO("received %s: draining", signum == SIGINT ? "SIGINT"
-                                                          : "SIGTERM");
+    SSC_LOG_INFO("received %s: draining",
+                 signum == SIGINT ? "SIGINT" : "SIGTERM");
     atomic_store(&m->server->serving, 0);
     send_cmd(m->server, SSC_LOOP_CMD_HEALTH | SSC_LOOP_CMD_DRAIN);
     uv_timer_start(&m->grace, on_grace,

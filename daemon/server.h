@@ -38,10 +38,10 @@ typedef struct ssc_link {
 } ssc_link;
 
 enum {
-    SSC_LOOP_CMD_RELOAD = 1,  /* take pending_ctx */
-    SSC_LOOP_CMD_HEALTH = 2,  /* health changed: tell Watch streams */
-    SSC_LOOP_CMD_DRAIN = 4,   /* stop accepting, GOAWAY everyone */
-    SSC_LOOP_CMD_ABORT = 8    /* grace is over: close everything now */
+    SSC_LOOP_CMD_RELOAD = 1, /* take pending_ctx */
+    SSC_LOOP_CMD_HEALTH = 2, /* health changed: tell Watch streams */
+    SSC_LOOP_CMD_DRAIN = 4,  /* stop accepting, GOAWAY everyone */
+    SSC_LOOP_CMD_ABORT = 8   /* grace is over: close everything now */
 };
 
 typedef struct ssc_loop {
@@ -49,7 +49,7 @@ typedef struct ssc_loop {
     unsigned index;
     uv_loop_t uv;
     uv_tcp_t listener;
-    uv_async_t async;  /* commands from the main thread */
+    uv_async_t async;       /* commands from the main thread */
     uv_check_t defer_check; /* runs deferred call callbacks */
     uv_idle_t defer_idle;   /* keeps the loop from blocking while any wait */
     uv_thread_t thread;

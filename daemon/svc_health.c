@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 typedef Grpc__Health__V1__HealthCheckResponse__ServingStatus serving_status;
 
@@ -54,7 +54,8 @@ static void check(ssc_call *call, const ProtobufCMessage *msg)
         (const Grpc__Health__V1__HealthCheckRequest *)msg;
     serving_status st = status_of(call, req->service);
 
-    if (st == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN) {
+    if (st ==
+        GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN) {
         ssc_call_finish(call, SSC_STATUS_NOT_FOUND, "unknown service %s",
                         req->service);
         return;

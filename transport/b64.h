@@ -16,10 +16,10 @@
  * caller frees it. *outlen (if not NULL) receives its length. */
 char *ssc_b64_encode(const uint8_t *p, size_t n, size_t *outlen);
 
-/* Decodes n characters at s, padded or not, into a newly allocated buffer stored
- * in *out (the caller frees it) with its length in *outlen. Returns 0, or
- * SSC_EINVAL (nothing allocated) for characters outside the alphabet, padding in
- * the wrong place or an impossible length (n % 4 == 1). */
+/* Decodes n characters at s, padded or not, into a newly allocated buffer
+ * stored in *out (the caller frees it) with its length in *outlen. Returns 0,
+ * or SSC_EINVAL (nothing allocated) for characters outside the alphabet,
+ * padding in the wrong place or an impossible length (n % 4 == 1). */
 int ssc_b64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen);
 
 #endif

@@ -2,8 +2,8 @@
  * err.h - the project's error codes.
  *
  * Every function that can fail returns 0 or one of these negative codes. Errors
- * from OpenSSL, nghttp2 and libuv are translated into these once, where they are
- * first seen; detail goes to the log at that point.
+ * from OpenSSL, nghttp2 and libuv are translated into these once, where they
+ * are first seen; detail goes to the log at that point.
  *
  * Entry points: ssc_strerror(), ssc_err_name().
  */

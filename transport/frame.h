@@ -2,8 +2,8 @@
  * frame.h - gRPC length-prefixed message framing and reassembly.
  *
  * A gRPC message on the wire is one byte of compressed flag, four bytes of
- * big-endian length, then that many bytes. DATA frame boundaries have nothing to
- * do with message boundaries, so the reader accepts bytes in any slicing and
+ * big-endian length, then that many bytes. DATA frame boundaries have nothing
+ * to do with message boundaries, so the reader accepts bytes in any slicing and
  * calls back once per complete message.
  *
  * Entry points: ssc_frame_header(), ssc_frame_reader_init(),
@@ -22,8 +22,9 @@ void ssc_frame_header(uint8_t out[SSC_FRAME_HEADER_LEN], int compressed,
                       uint32_t len);
 
 /* Called once per complete message. msg is valid only during the call (it may
- * point into the caller's input or into the reader's buffer). Return 0 to go on,
- * or a negative code to stop: ssc_frame_reader_feed() then returns that code. */
+ * point into the caller's input or into the reader's buffer). Return 0 to go
+ * on, or a negative code to stop: ssc_frame_reader_feed() then returns that
+ * code. */
 typedef int (*ssc_frame_cb)(void *arg, int compressed, const uint8_t *msg,
                             size_t len);
 
@@ -39,15 +40,15 @@ typedef struct ssc_frame_reader {
 /* Prepares a reader that accepts bodies up to max bytes. */
 void ssc_frame_reader_init(ssc_frame_reader *r, size_t max);
 
-/* Consumes n bytes. Calls cb for each message completed. Returns 0, SSC_ETOOBIG as
- * soon as a prefix declares a body longer than max (nothing allocated for it),
- * SSC_EPROTO for a flag byte other than 0 or 1, or whatever cb returned. After
- * an error the reader is in an undefined state: free it. */
+/* Consumes n bytes. Calls cb for each message completed. Returns 0, SSC_ETOOBIG
+ * as soon as a prefix declares a body longer than max (nothing allocated for
+ * it), SSC_EPROTO for a flag byte other than 0 or 1, or whatever cb returned.
+ * After an error the reader is in an undefined state: free it. */
 int ssc_frame_reader_feed(ssc_frame_reader *r, const uint8_t *p, size_t n,
                           ssc_frame_cb cb, void *arg);
 
-/* Non-zero when part of a message has been received but not all of it: at end of
- * stream this means the peer sent a truncated message. */
+/* Non-zero when part of a message has been received but not all of it: at end
+ * of stream this means the peer sent a truncated message. */
 int ssc_frame_reader_partial(const ssc_frame_reader *r);
 
 /* Releases the reassembly buffer. The reader may be initialised again. */

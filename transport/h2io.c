@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* The largest TLS record payload: plaintext is staged up to this before each
  * SSL_write so small HTTP/2 frames share records. */
@@ -81,8 +81,8 @@ static int bio_create(BIO *b)
 
 static void bio_method_init(void)
 {
-    bio_method = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-                              "ssc_h2io");
+    bio_method =
+        BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "ssc_h2io");
     if (bio_method == NULL)
         abort();
     BIO_meth_set_read(bio_method, bio_read);
@@ -92,8 +92,7 @@ static void bio_method_init(void)
 }
 
 int ssc_h2io_init(ssc_h2io *io, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
-                  const ssc_h2io_cbs *cbs, uint8_t *scratch,
-                  size_t scratch_len)
+                  const ssc_h2io_cbs *cbs, uint8_t *scratch, size_t scratch_len)
 {
     memset(io, 0, sizeof(*io));
     pthread_once(&bio_once, bio_method_init);

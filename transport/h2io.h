@@ -2,11 +2,11 @@
  * h2io.h - one TLS + HTTP/2 connection on a libuv TCP handle, either side.
  *
  * The pump that both sscd and ssc stand on: bytes read from the socket go into
- * OpenSSL through a BIO that serves them straight from the read buffer; SSL_read
- * runs until it wants more input (stopping earlier leaves records stranded in
- * OpenSSL); plaintext goes to nghttp2_session_mem_recv. Output runs the other
- * way: nghttp2_session_mem_send -> SSL_write -> a BIO that appends to io->out ->
- * one uv_write that takes ownership of those bytes.
+ * OpenSSL through a BIO that serves them straight from the read buffer;
+ * SSL_read runs until it wants more input (stopping earlier leaves records
+ * stranded in OpenSSL); plaintext goes to nghttp2_session_mem_recv. Output runs
+ * the other way: nghttp2_session_mem_send -> SSL_write -> a BIO that appends to
+ * io->out -> one uv_write that takes ownership of those bytes.
  *
  * Backpressure: once more than SSC_H2IO_HIGH_WATER bytes are queued in uv_write
  * requests, the pump neither asks nghttp2 for more output nor reads from the
@@ -71,12 +71,14 @@ int ssc_h2io_init(ssc_h2io *io, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
                   size_t scratch_len);
 
 /* Starts reading (and, on the client side, sends the ClientHello). Call once
- * io->tcp is connected or accepted. Returns 0 or a negative code (then close). */
+ * io->tcp is connected or accepted. Returns 0 or a negative code (then close).
+ */
 int ssc_h2io_start(ssc_h2io *io);
 
-/* Writes whatever nghttp2 has to send, within the backpressure limit, and closes
- * the connection when nghttp2 wants neither to read nor to write. Call it after
- * submitting frames from outside a read (timers, database callbacks). */
+/* Writes whatever nghttp2 has to send, within the backpressure limit, and
+ * closes the connection when nghttp2 wants neither to read nor to write. Call
+ * it after submitting frames from outside a read (timers, database callbacks).
+ */
 void ssc_h2io_flush(ssc_h2io *io);
 
 /* Starts an asynchronous close; safe to call more than once. */

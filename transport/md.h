@@ -1,9 +1,9 @@
 /*
  * md.h - gRPC metadata: an ordered list of key/value pairs.
  *
- * Keys are stored lower-case. Values of keys ending in "-bin" are stored decoded
- * (raw bytes); they are base64-encoded only on the wire. Every entry owns its
- * key and value.
+ * Keys are stored lower-case. Values of keys ending in "-bin" are stored
+ * decoded (raw bytes); they are base64-encoded only on the wire. Every entry
+ * owns its key and value.
  *
  * Entry points: ssc_md_init(), ssc_md_add(), ssc_md_add_wire(), ssc_md_get(),
  * ssc_md_free(), ssc_md_is_binary(), ssc_md_is_reserved().
@@ -29,8 +29,8 @@ typedef struct ssc_md {
 
 void ssc_md_init(ssc_md *md);
 
-/* Adds a copy of (key, value). The value is raw bytes for "-bin" keys. Returns 0,
- * or SSC_EINVAL for a key that is empty or has characters outside
+/* Adds a copy of (key, value). The value is raw bytes for "-bin" keys. Returns
+ * 0, or SSC_EINVAL for a key that is empty or has characters outside
  * [0-9a-z_.-] after lower-casing. */
 int ssc_md_add(ssc_md *md, const char *key, size_t key_len,
                const uint8_t *value, size_t value_len);

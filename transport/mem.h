@@ -1,10 +1,10 @@
 /*
  * mem.h - allocation with one policy: running out of memory aborts.
  *
- * The daemon and the client both treat allocation failure as fatal (the kernel's
- * overcommit makes any other policy a fiction); every input buffer has a hard cap
- * instead, so hostile input cannot drive allocation. ssc_buf is a growable byte
- * buffer that refuses to grow past its cap.
+ * The daemon and the client both treat allocation failure as fatal (the
+ * kernel's overcommit makes any other policy a fiction); every input buffer has
+ * a hard cap instead, so hostile input cannot drive allocation. ssc_buf is a
+ * growable byte buffer that refuses to grow past its cap.
  *
  * Entry points: ssc_xmalloc(), ssc_xcalloc(), ssc_xrealloc(), ssc_xstrdup(),
  * ssc_xstrndup(), ssc_buf_*().
@@ -21,8 +21,8 @@ void *ssc_xrealloc(void *p, size_t n);
 char *ssc_xstrdup(const char *s);
 char *ssc_xstrndup(const char *s, size_t n);
 
-/* A growable buffer. len bytes of data live at data; the buffer never grows past
- * cap bytes (0 means no cap beyond SIZE_MAX). */
+/* A growable buffer. len bytes of data live at data; the buffer never grows
+ * past cap bytes (0 means no cap beyond SIZE_MAX). */
 typedef struct ssc_buf {
     uint8_t *data;
     size_t len;

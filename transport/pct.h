@@ -19,8 +19,8 @@
 char *ssc_pct_encode(const char *s, size_t n, size_t *outlen);
 
 /* Returns a newly allocated, NUL-terminated decoding of the n bytes at s; the
- * caller frees it. *outlen (if not NULL) receives its length (which excludes the
- * terminator; the decoded bytes may contain NUL). */
+ * caller frees it. *outlen (if not NULL) receives its length (which excludes
+ * the terminator; the decoded bytes may contain NUL). */
 char *ssc_pct_decode(const char *s, size_t n, size_t *outlen);
 
 #endif

@@ -82,7 +82,7 @@ SSL_CTX *ssc_tls_server_ctx(const char *cert, const char *key,
                             char *err, size_t errlen)
 {
     SSL_CTX *ctx = ctx_common(TLS_server_method());
-    STACK_OF(X509_NAME) *names;
+    STACK_OF(X509_NAME) * names;
     int mode = SSL_VERIFY_PEER;
 
     if (ctx == NULL) {

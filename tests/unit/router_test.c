@@ -30,10 +30,10 @@ static void noop(ssc_call *call, const ProtobufCMessage *req)
         .on_message = noop                                                     \
     }
 
-static const ssc_method check = METHOD("/grpc.health.v1.Health/Check",
-                                       SSC_UNARY);
-static const ssc_method watch = METHOD("/grpc.health.v1.Health/Watch",
-                                       SSC_SERVER_STREAMING);
+static const ssc_method check =
+    METHOD("/grpc.health.v1.Health/Check", SSC_UNARY);
+static const ssc_method watch =
+    METHOD("/grpc.health.v1.Health/Watch", SSC_SERVER_STREAMING);
 static const ssc_method echo = METHOD("/pkg.Echo/Bidi", SSC_BIDI_STREAMING);
 
 static void test_find_exact(void **state)
@@ -45,9 +45,9 @@ static void test_find_exact(void **state)
     assert_int_equal(ssc_router_add(r, &check), 0);
     assert_int_equal(ssc_router_add(r, &watch), 0);
     assert_ptr_equal(ssc_router_find(r, p, strlen(p)), &check);
-    assert_int_equal(ssc_router_find(r, "/grpc.health.v1.Health/Watch", 28)
-                         ->kind,
-                     SSC_SERVER_STREAMING);
+    assert_int_equal(
+        ssc_router_find(r, "/grpc.health.v1.Health/Watch", 28)->kind,
+        SSC_SERVER_STREAMING);
     /* Case-sensitive, exact length, no prefix matches. */
     assert_null(ssc_router_find(r, "/grpc.health.v1.Health/check", 28));
     assert_null(ssc_router_find(r, p, strlen(p) - 1));
@@ -92,8 +92,7 @@ static void test_services_distinct_in_order(void **state)
     assert_int_equal(ssc_router_add(r, &echo), 0);
     assert_int_equal(ssc_router_add(r, &watch), 0);
     assert_int_equal(ssc_router_service_count(r), 2);
-    assert_string_equal(ssc_router_service_name(r, 0),
-                        "grpc.health.v1.Health");
+    assert_string_equal(ssc_router_service_name(r, 0), "grpc.health.v1.Health");
     assert_string_equal(ssc_router_service_name(r, 1), "pkg.Echo");
     assert_null(ssc_router_service_name(r, 2));
     assert_true(ssc_router_has_service(r, "pkg.Echo"));
