@@ -116,7 +116,7 @@ static int wire_skip(wire *w, size_t n)
 }
 
 /* Reads the next field. Returns 1 with *f filled, 0 at the end of the data, or
- * -1 for malformed data (groups, which descriptors never use, count as such). */
+ * -1 for malformed data (groups count as such: descriptors use none). */
 static int wire_next(wire *w, wfield *f)
 {
     uint64_t key, v;
@@ -170,6 +170,7 @@ static int find_name(const uint8_t *p, size_t n, const uint8_t **name,
     int rc;
 
     *name = NULL;
+    *len = 0;
     while ((rc = wire_next(&w, &f)) > 0) {
         if (f.num != 1)
             continue;
@@ -239,8 +240,8 @@ static int index_enum(ssc_descriptors *d, const wfield *e, const char *scope,
 }
 
 /* Indexes a ServiceDescriptorProto and its methods ("pkg.Service.Method"). */
-static int index_service(ssc_descriptors *d, const wfield *s,
-                         const char *scope, size_t file)
+static int index_service(ssc_descriptors *d, const wfield *s, const char *scope,
+                         size_t file)
 {
     const uint8_t *name;
     const char *fq;
@@ -261,8 +262,8 @@ static int index_service(ssc_descriptors *d, const wfield *s,
 
 /* Indexes a DescriptorProto: the message, its fields, nested messages and
  * enums, recursively up to MAX_NESTING levels. */
-static int index_message(ssc_descriptors *d, const wfield *m,
-                         const char *scope, size_t file, int depth)
+static int index_message(ssc_descriptors *d, const wfield *m, const char *scope,
+                         size_t file, int depth)
 {
     const uint8_t *name;
     const char *fq;
@@ -310,8 +311,8 @@ static int read_file_header(ssc_descfile *file)
             free(file->package);
             file->package = s;
         } else {
-            file->dep_names = ssc_xrealloc(
-                file->dep_names, (file->ndeps + 1) * sizeof(char *));
+            file->dep_names = ssc_xrealloc(file->dep_names,
+                                           (file->ndeps + 1) * sizeof(char *));
             file->dep_names[file->ndeps++] = s;
         }
     }
@@ -398,7 +399,8 @@ static int build_index(ssc_descriptors *d)
 
         f->deps = ssc_xcalloc(f->ndeps, sizeof(*f->deps));
         for (j = 0; rc == 0 && j < f->ndeps; j++) {
-            const ssc_descfile *dep = ssc_descriptors_by_name(d, f->dep_names[j]);
+            const ssc_descfile *dep =
+                ssc_descriptors_by_name(d, f->dep_names[j]);
 
             if (dep == NULL)
                 rc = -1;

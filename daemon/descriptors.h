@@ -47,7 +47,7 @@ size_t ssc_descriptors_count(const ssc_descriptors *d);
 const ssc_descfile *ssc_descriptors_by_name(const ssc_descriptors *d,
                                             const char *filename);
 
-/* The file that defines the fully-qualified symbol (no leading dot), or NULL. */
+/* The file defining the fully-qualified symbol (no leading dot), or NULL. */
 const ssc_descfile *ssc_descriptors_by_symbol(const ssc_descriptors *d,
                                               const char *fqname);
 

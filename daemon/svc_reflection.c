@@ -7,10 +7,13 @@
  * and registration checks that the generated v1alpha descriptors still match
  * field for field, so the shortcut cannot silently break if the protos drift.
  *
- * A call keeps no state: each request is answered from on_message. The call
- * layer cannot pause request delivery, so a client that pipelines requests
- * without reading the answers is cut off with RESOURCE_EXHAUSTED once
- * MAX_BUFFERED bytes of answers wait for it.
+ * Each request is answered as it arrives while the client keeps up. The call
+ * layer cannot pause request delivery, so when answers pile up past
+ * SSC_CALL_HIGH_WATER the requests behind them wait, packed, in a per-call
+ * queue and are answered from on_drain. Answers stay bounded by the high-water
+ * mark plus one response; waiting requests by MAX_PENDING_BYTES, past which
+ * the call ends with RESOURCE_EXHAUSTED. The queue exists only while a call
+ * has fallen behind, and is freed when the call ends, either way.
  *
  * Entry points: ssc_svc_reflection_register(), ssc_svc_reflection_free().
  */
@@ -30,10 +33,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BUFFERED (4 * 1024 * 1024)
+/* Requests a client may have waiting for answers; a request is a few dozen
+ * bytes, so this is thousands of them. */
+#define MAX_PENDING_BYTES (1024 * 1024)
 
 typedef Grpc__Reflection__V1__ServerReflectionRequest refl_request;
 typedef Grpc__Reflection__V1__ServerReflectionResponse refl_response;
+
+/* Requests waiting for the client to read earlier answers: each a 4-byte
+ * length and the packed request. */
+typedef struct backlog {
+    ssc_buf pending;
+    size_t off;
+    int half_closed; /* finish once the backlog is answered */
+} backlog;
 
 struct ssc_svc_reflection {
     ssc_method methods[2]; /* v1, v1alpha; arg points back here */
@@ -153,6 +166,7 @@ static const char *or_empty(const char *s)
 static void answer(reply *rp, const ssc_call *call, const ssc_descriptors *d,
                    const refl_request *req)
 {
+    const Grpc__Reflection__V1__ExtensionRequest *ext;
     const ssc_descfile *f;
     const char *name;
 
@@ -179,14 +193,12 @@ static void answer(reply *rp, const ssc_call *call, const ssc_descriptors *d,
                         name);
         break;
     case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_FILE_CONTAINING_EXTENSION:
-        name = req->file_containing_extension != NULL
-                   ? or_empty(req->file_containing_extension->containing_type)
-                   : "";
+        /* Extensions are not indexed; no proto served today declares any. */
+        ext = req->file_containing_extension;
         reply_error(rp, SSC_STATUS_NOT_FOUND,
-                    "extension not found: %.200s %d", name,
-                    req->file_containing_extension != NULL
-                        ? (int)req->file_containing_extension->extension_number
-                        : 0);
+                    "extension %d of %.200s not found",
+                    ext != NULL ? (int)ext->extension_number : 0,
+                    ext != NULL ? or_empty(ext->containing_type) : "");
         break;
     case GRPC__REFLECTION__V1__SERVER_REFLECTION_REQUEST__MESSAGE_REQUEST_ALL_EXTENSION_NUMBERS_OF_TYPE:
         name = or_empty(req->all_extension_numbers_of_type);
@@ -205,30 +217,131 @@ static void answer(reply *rp, const ssc_call *call, const ssc_descriptors *d,
     }
 }
 
-static void reflection_on_message(ssc_call *call, const ProtobufCMessage *msg)
+/* Answers one request. */
+static void respond(ssc_call *call, const refl_request *req)
 {
     const ssc_svc_reflection *s = ssc_call_method(call)->arg;
     reply rp;
-    int rc;
 
-    if (ssc_call_buffered(call) > MAX_BUFFERED) {
-        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "client is not reading reflection responses");
-        return;
-    }
-    reply_init(&rp, (const refl_request *)msg);
-    answer(&rp, call, s->d, (const refl_request *)msg);
-    rc = ssc_call_send(call, &rp.resp.base);
-    if (rc == SSC_ETOOBIG)
+    reply_init(&rp, req);
+    answer(&rp, call, s->d, req);
+    if (ssc_call_send(call, &rp.resp.base) == SSC_ETOOBIG)
         ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
                         "reflection response larger than the server's "
                         "message limit");
     reply_free(&rp);
 }
 
+static void backlog_free(ssc_call *call)
+{
+    backlog *b = ssc_call_data(call);
+
+    if (b == NULL)
+        return;
+    ssc_call_set_data(call, NULL);
+    ssc_buf_reset(&b->pending);
+    free(b);
+}
+
+/* Appends req to the call's backlog, creating it. Returns 0, or -1 when the
+ * backlog is full and the call has ended. */
+static int backlog_push(ssc_call *call, const ProtobufCMessage *req)
+{
+    backlog *b = ssc_call_data(call);
+    size_t len = protobuf_c_message_get_packed_size(req);
+    uint8_t *p;
+
+    if (b == NULL) {
+        b = ssc_xcalloc(1, sizeof(*b));
+        ssc_buf_init(&b->pending, MAX_PENDING_BYTES);
+        ssc_call_set_data(call, b);
+    } else if (b->off > 0 && b->off >= b->pending.len / 2) {
+        /* The cap is on requests waiting, not on all ever queued. */
+        ssc_buf_consume(&b->pending, b->off);
+        b->off = 0;
+    }
+    p = len <= MAX_PENDING_BYTES - 4 ? ssc_buf_reserve(&b->pending, 4 + len)
+                                     : NULL;
+    if (p == NULL) {
+        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+                        "client is not reading reflection responses");
+        backlog_free(call);
+        return -1;
+    }
+    p[0] = (uint8_t)(len >> 24);
+    p[1] = (uint8_t)(len >> 16);
+    p[2] = (uint8_t)(len >> 8);
+    p[3] = (uint8_t)len;
+    protobuf_c_message_pack(req, p + 4);
+    b->pending.len += 4 + len;
+    return 0;
+}
+
+/* Answers waiting requests while the client keeps up; once none wait, frees
+ * the backlog and, if the client has half-closed, ends the call. */
+static void backlog_run(ssc_call *call)
+{
+    backlog *b = ssc_call_data(call);
+
+    while (b->off < b->pending.len && !ssc_call_is_done(call) &&
+           ssc_call_buffered(call) <= SSC_CALL_HIGH_WATER) {
+        const uint8_t *p = b->pending.data + b->off;
+        size_t len =
+            (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+        ProtobufCMessage *req = protobuf_c_message_unpack(
+            &grpc__reflection__v1__server_reflection_request__descriptor, NULL,
+            len, p + 4);
+
+        b->off += 4 + len;
+        /* It was packed here from a parsed request, so it parses again. */
+        if (req != NULL) {
+            respond(call, (const refl_request *)req);
+            protobuf_c_message_free_unpacked(req, NULL);
+        }
+        /* Should sending ever cancel the call on the spot, on_cancel has
+         * freed the backlog already. */
+        if (ssc_call_data(call) != b)
+            return;
+    }
+    if (ssc_call_is_done(call) || b->off == b->pending.len) {
+        int half_closed = b->half_closed;
+
+        backlog_free(call);
+        if (half_closed)
+            ssc_call_finish(call, SSC_STATUS_OK, NULL);
+    }
+}
+
+static void reflection_on_message(ssc_call *call, const ProtobufCMessage *msg)
+{
+    if (ssc_call_data(call) == NULL &&
+        ssc_call_buffered(call) <= SSC_CALL_HIGH_WATER) {
+        respond(call, (const refl_request *)msg);
+        return;
+    }
+    if (backlog_push(call, msg) == 0)
+        backlog_run(call);
+}
+
+static void reflection_on_drain(ssc_call *call)
+{
+    if (ssc_call_data(call) != NULL)
+        backlog_run(call);
+}
+
 static void reflection_on_half_close(ssc_call *call)
 {
-    ssc_call_finish(call, SSC_STATUS_OK, NULL);
+    backlog *b = ssc_call_data(call);
+
+    if (b != NULL)
+        b->half_closed = 1;
+    else
+        ssc_call_finish(call, SSC_STATUS_OK, NULL);
+}
+
+static void reflection_on_cancel(ssc_call *call)
+{
+    backlog_free(call);
 }
 
 /* Non-zero when a and b encode the same fields the same way on the wire,
@@ -293,6 +406,8 @@ int ssc_svc_reflection_register(ssc_router *r, const ssc_descriptors *d,
         m->input = &grpc__reflection__v1__server_reflection_request__descriptor;
         m->on_message = reflection_on_message;
         m->on_half_close = reflection_on_half_close;
+        m->on_cancel = reflection_on_cancel;
+        m->on_drain = reflection_on_drain;
         m->arg = s;
         /* Cannot fail: the paths are well formed and were free above. */
         (void)ssc_router_add(r, m);

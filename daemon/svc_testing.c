@@ -37,7 +37,7 @@
 #include <string.h>
 
 #define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* The largest response payload a request may ask for. Larger messages than
  * the configured max_message_bytes are refused by ssc_call_send() anyway
@@ -65,10 +65,10 @@ typedef struct stream {
     uint64_t in_bytes; /* StreamingInputCall: payload bytes received */
     ssc_status end_code;
     char *end_msg;
-    unsigned hold : 1;       /* HalfDuplexCall: send nothing before half close */
-    unsigned sleeping : 1;   /* the timer runs for q[head] */
-    unsigned slept : 1;      /* q[head]'s pause is over */
-    unsigned pumping : 1;    /* pump() is on the stack */
+    unsigned hold : 1;     /* HalfDuplexCall: send nothing before half close */
+    unsigned sleeping : 1; /* the timer runs for q[head] */
+    unsigned slept : 1;    /* q[head]'s pause is over */
+    unsigned pumping : 1;  /* pump() is on the stack */
     unsigned end_queued : 1; /* end with end_code once the queue is empty */
     unsigned closing : 1;    /* the call is over; the timer is closing */
 } stream;
@@ -272,7 +272,8 @@ static int queue_request(stream *st,
     if (check_status(st->call, status) != 0)
         return -1;
     for (i = 0; i < n; i++) {
-        const Grpc__Testing__ResponseParameters *p = req->response_parameters[i];
+        const Grpc__Testing__ResponseParameters *p =
+            req->response_parameters[i];
 
         queue_push(st, (uint32_t)p->size,
                    p->interval_us > 0 ? (uint32_t)p->interval_us : 0);
@@ -430,8 +431,8 @@ static void duplex_message(ssc_call *call, const ProtobufCMessage *msg,
     if (st == NULL || st->end_queued)
         return;
     st->hold = half ? 1 : 0;
-    if (queue_request(st, (const Grpc__Testing__StreamingOutputCallRequest *)
-                              msg) != 0) {
+    if (queue_request(
+            st, (const Grpc__Testing__StreamingOutputCallRequest *)msg) != 0) {
         stream_close(st);
         return;
     }

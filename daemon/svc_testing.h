@@ -14,7 +14,7 @@
 typedef struct ssc_router ssc_router;
 
 /* Adds the TestService methods to r; the method table is static, so nothing
- * needs freeing. Returns 0, or SSC_EINVAL when a method is already registered. */
+ * needs freeing. Returns 0, or SSC_EINVAL when a method is already there. */
 int ssc_svc_testing_register(ssc_router *r);
 
 #endif
