@@ -535,23 +535,24 @@ static void deadline_closed(uv_handle_t *h)
 
 static void stop_deadline(ssc_call *call)
 {
-    if (call->deadline == NULL)
+    deadline *d = call->deadline;
+
+    if (d == NULL)
         return;
-    uv_close((uv_handle_t *)&call->deadline->timer, deadline_closed);
     call->deadline = NULL;
+    uv_close((uv_handle_t *)&d->timer, deadline_closed);
 }
 
+/* Tells the handler the call is gone. The caller holds a reference, so the
+ * call outlives on_cancel. */
 static void cancel(ssc_call *call)
 {
     if (ssc_call_is_done(call))
         return;
     call->cancelled = 1;
     stop_deadline(call);
-    if (call->dispatched && call->method->on_cancel != NULL) {
-        ssc_call_ref(call);
+    if (call->dispatched && call->method->on_cancel != NULL)
         call->method->on_cancel(call);
-        ssc_call_unref(call);
-    }
 }
 
 static void deadline_fired(uv_timer_t *t)
