@@ -364,6 +364,26 @@ static int on_key(void *user, const char *section, const char *name,
     return k->set(st, k, value);
 }
 
+/* inih calls the key handler only for key = value lines, so a section header
+ * is checked here, where the line is read: an unknown section with no keys
+ * would otherwise pass unnoticed. */
+/* Returns 0, or -1 with the reason recorded. */
+static int check_section_line(parse_state *st, const char *line, size_t n)
+{
+    const char *end = memchr(line, ']', n);
+    size_t len;
+
+    if (n == 0 || line[0] != '[' || end == NULL)
+        return 0;
+    len = (size_t)(end - line - 1);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strlen(keys[i].section) == len &&
+            memcmp(keys[i].section, line + 1, len) == 0)
+            return 0;
+    fail(st, "unknown section [%.*s]", (int)len, line + 1);
+    return -1;
+}
+
 /* inih's reader: hands over one physical line per call, without its leading
  * blanks, so inih's line count and ours agree. Returns NULL at the end of the
  * text or to stop parsing after an error. */
@@ -390,6 +410,8 @@ static char *read_line(char *str, int num, void *stream)
         fail(st, "line contains a NUL byte");
         return NULL;
     }
+    if (check_section_line(st, start, n) != 0)
+        return NULL;
     /* Room is needed for the newline and the terminator. */
     if (num < 2 || n > (size_t)num - 2) {
         fail(st, "line is longer than %d characters", num - 2);

@@ -272,8 +272,11 @@ static void test_integer_ranges(void **state)
 
 static void test_unknown_section(void **state)
 {
+    /* Reported at the header line, keys or not. */
     expect_error(TLS_OK "\n[tsl]\ncert = x\n",
-                 "sscd.ini:7: unknown section [tsl]");
+                 "sscd.ini:6: unknown section [tsl]");
+    expect_error("[server]\n[nonsense]\n",
+                 "sscd.ini:2: unknown section [nonsense]");
 }
 
 static void test_unknown_key(void **state)
