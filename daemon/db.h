@@ -1,0 +1,117 @@
+/*
+ * db.h - PostgreSQL for one event loop: a pool of non-blocking libpq
+ * connections in pipeline mode, driven by the loop through uv_poll.
+ *
+ * Work is submitted as jobs. A job is a list of prepared statements that run
+ * in order as ONE implicit transaction (one pipeline sync): either all of them
+ * commit or none does, and the callback learns which only after the commit
+ * (the sync) has been answered. Independent jobs are pipelined on the same
+ * connection; each connection carries many at once.
+ *
+ * Retries: a job that fails with SQLSTATE 40001 (serialization failure) or
+ * 40P01 (deadlock) runs again from its first statement, up to
+ * SSC_DB_MAX_ATTEMPTS times with jittered exponential backoff. The callback
+ * sees only the final outcome.
+ *
+ * Deadlines: each job carries a statement_timeout (set with set_config in the
+ * same transaction), so a call's deadline reaches PostgreSQL; a cancelled job
+ * runs to its end or its timeout, and its result is dropped.
+ *
+ * Failure: when a connection dies, every job on it fails with UNAVAILABLE and
+ * the pool reconnects with backoff; while no connection is up, new jobs fail
+ * at once with UNAVAILABLE (asynchronously, never inside ssc_db_submit()).
+ *
+ * Statements are registered once, before any pool exists, and prepared on
+ * every connection when it connects.
+ *
+ * Entry points: ssc_db_register(), ssc_db_new(), ssc_db_close(),
+ * ssc_db_is_up(), ssc_db_job_new(), ssc_db_job_add(), ssc_db_job_timeout(),
+ * ssc_db_submit(), ssc_db_job_cancel(), ssc_db_listen(), ssc_db_status_of().
+ */
+#ifndef SSC_DB_H
+#define SSC_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define SSC_DB_MAX_ATTEMPTS 5
+#define SSC_DB_MAX_PARAMS 32
+
+typedef struct ssc_db ssc_db;
+typedef struct ssc_db_job ssc_db_job;
+
+/* A statement every connection prepares. */
+typedef struct ssc_db_stmt {
+    const char *name; /* prepared-statement name, unique */
+    const char *sql;  /* $1..$n, text parameters */
+    int nparams;
+} ssc_db_stmt;
+
+/* What a job produced. When ok, res[i] is the result of the i-th statement
+ * added (PGRES_TUPLES_OK or PGRES_COMMAND_OK), owned by the job and freed
+ * after the callback returns. When not ok, status is the gRPC status to
+ * answer with, sqlstate the SQLSTATE ("" when the failure was not
+ * PostgreSQL's) and message PostgreSQL's primary message or ours. */
+typedef struct ssc_db_result {
+    int ok;
+    int status;
+    char sqlstate[6];
+    char message[512];
+    char detail[512]; /* PostgreSQL's DETAIL, "" when none */
+    size_t nres;
+    PGresult **res;
+} ssc_db_result;
+
+typedef void (*ssc_db_cb)(void *arg, const ssc_db_result *r);
+typedef void (*ssc_db_notify_cb)(void *arg, const char *channel,
+                                 const char *payload);
+
+/* Registers statements (not copied; they must live for the process). Call
+ * before ssc_db_new(). Returns 0 or SSC_EINVAL for a duplicate name. */
+int ssc_db_register(const ssc_db_stmt *stmts, size_t n);
+
+/* Creates the pool for a loop and starts connecting pool_size connections
+ * with conninfo (a libpq URL or key=value string). Never blocks. */
+ssc_db *ssc_db_new(uv_loop_t *loop, const char *conninfo, unsigned pool_size,
+                   uint32_t default_timeout_ms);
+
+/* Fails every job still pending with UNAVAILABLE, closes the connections and
+ * their handles; done (may be NULL) runs when everything is released and db
+ * has been freed. */
+void ssc_db_close(ssc_db *db, void (*done)(void *arg), void *arg);
+
+/* Non-zero while at least one connection is ready. */
+int ssc_db_is_up(const ssc_db *db);
+
+/* A new, empty job. */
+ssc_db_job *ssc_db_job_new(void);
+
+/* Appends a statement by name with n text parameters (NULL values are SQL
+ * NULL); the values are copied. Returns 0, or SSC_EINVAL for an unknown
+ * statement or a parameter count that does not match. */
+int ssc_db_job_add(ssc_db_job *job, const char *stmt, int n,
+                   const char *const *values);
+
+/* Sets the job's statement_timeout in ms (0: the pool's default). */
+void ssc_db_job_timeout(ssc_db_job *job, uint64_t ms);
+
+/* Runs the job; db takes ownership of it. cb runs exactly once, later, on
+ * the loop (unless the job is cancelled first). */
+void ssc_db_submit(ssc_db *db, ssc_db_job *job, ssc_db_cb cb, void *arg);
+
+/* The caller no longer wants the result: cb will not run. The job finishes
+ * (or times out) in the database and is then freed. */
+void ssc_db_job_cancel(ssc_db_job *job);
+
+/* LISTENs on channel on the pool (again after every reconnect); cb runs for
+ * each notification on it. Returns 0 or SSC_EINVAL. */
+int ssc_db_listen(ssc_db *db, const char *channel, ssc_db_notify_cb cb,
+                  void *arg);
+
+/* Maps a SQLSTATE to the gRPC status it stands for (see db.c for the table).
+ */
+int ssc_db_status_of(const char *sqlstate);
+
+#endif
