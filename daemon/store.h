@@ -1,0 +1,93 @@
+/*
+ * store.h - one gRPC call's transaction, as a service handler uses it.
+ *
+ * A handler validates its request, then:
+ *
+ *     ssc_db_job *job = ssc_store_begin(call, roles);      // identity + deadline
+ *     const char *v[] = {...};
+ *     ssc_db_job_add(job, "org_create", 8, v);             // the business statement
+ *     ssc_store_run(call, job, on_created);                // one transaction
+ *
+ * and in on_created(call, r) reads the function's jsonb with
+ * ssc_store_json(r) and answers. When the transaction fails, ssc_store_run()
+ * answers the call itself with the mapped status and message and the done
+ * callback is not run; it is not run either when the call was cancelled (the
+ * job is then cancelled too). OK therefore always follows COMMIT.
+ *
+ * ssc_store_begin() adds two statements: the statement_timeout taken from the
+ * call's deadline, and ssc.begin_call() with the peer certificate's
+ * fingerprint and subject, the roles allowed and the method path, so identity
+ * is checked by the database in the same transaction and row-level security
+ * applies to everything after it. A call without a verified certificate is
+ * answered UNAUTHENTICATED at once and NULL is returned.
+ *
+ * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
+ * ssc_store_json(), ssc_store_request_hash(), ssc_store_page_size(),
+ * ssc_store_page_token(), ssc_store_page_after(), ssc_store_on_cancel(),
+ * ssc_store_available().
+ */
+#ifndef SSC_STORE_H
+#define SSC_STORE_H
+
+#include "call.h"
+#include "db.h"
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+
+#define SSC_STORE_PAGE_DEFAULT 50
+#define SSC_STORE_PAGE_MAX 500
+
+/* Role sets for ssc_store_begin(): NULL-terminated lists of role names. */
+extern const char *const ssc_roles_admin[];            /* admin */
+extern const char *const ssc_roles_staff[];            /* admin, secretariat */
+extern const char *const ssc_roles_readers[];          /* all five */
+extern const char *const ssc_roles_all_but_reconciler[];
+
+/* Registers the statements the store layer itself uses (timeout,
+ * begin_call). Call once before any pool exists. */
+int ssc_store_register(void);
+
+/* Starts a job for call: statement_timeout and begin_call. Returns NULL after
+ * answering the call when it cannot start (no verified certificate: UNAUTHENTICATED;
+ * no database on this loop: UNAVAILABLE). */
+ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles);
+
+typedef void (*ssc_store_done)(ssc_call *call, const ssc_db_result *r);
+
+/* Runs job for call (see above). Holds a reference on call until the job
+ * ends. The call's method must use ssc_store_on_cancel as its on_cancel. */
+void ssc_store_run(ssc_call *call, ssc_db_job *job, ssc_store_done done);
+
+/* The method's on_cancel: drops the call's job, if any. */
+void ssc_store_on_cancel(ssc_call *call);
+
+/* Parses the jsonb the last statement of r returned (first row, first
+ * column). Returns a new reference or NULL (with the call to be answered
+ * INTERNAL by the caller) when it is not JSON. */
+json_t *ssc_store_json(const ssc_db_result *r);
+
+/* Writes the idempotency hash of a request: "\\x" + hex of SHA-256 over the
+ * method path and the packed request with its idempotency_key field cleared
+ * (the caller clears it on a copy, or passes key_field = the field number to
+ * skip). out must hold 67 bytes. */
+void ssc_store_request_hash(const ssc_call *call, const ProtobufCMessage *req,
+                            char out[67]);
+
+/* Page size to ask the database for: 0 -> default, capped at max. */
+int ssc_store_page_size(uint32_t requested);
+
+/* Encodes an opaque page token for a keyset cursor (the last id or code seen);
+ * the caller frees it. */
+char *ssc_store_page_token(const char *cursor);
+
+/* Decodes a page token into the cursor it carries ("" for an empty token).
+ * Returns 0, or SSC_EINVAL for a token sscd did not issue (the caller answers
+ * INVALID_ARGUMENT "page_token: not a token this server issued"). The caller
+ * frees *cursor. */
+int ssc_store_page_after(const char *token, char **cursor);
+
+/* Non-zero when this call's loop has a database connection up. */
+int ssc_store_available(const ssc_call *call);
+
+#endif
