@@ -92,6 +92,10 @@ static const key_def keys[] = {
     {"limits", "handshake_timeout_s", set_u32, AT(handshake_timeout_s), 1, 300},
     {"testing", "interop_service", set_bool, AT(interop_service), 0, 0},
     {"database", "url", set_string, AT(database_url), 0, 0},
+    {"database", "owner_url", set_string, AT(database_owner_url), 0, 0},
+    {"database", "pool_size", set_unsigned, AT(db_pool_size), 1, 64},
+    {"database", "statement_timeout_ms", set_u32, AT(db_statement_timeout_ms),
+     1, 3600 * 1000},
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug"};
@@ -543,6 +547,9 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->handshake_timeout_s = 10;
     cfg->interop_service = 0;
     cfg->database_url = NULL;
+    cfg->database_owner_url = NULL;
+    cfg->db_pool_size = 4;
+    cfg->db_statement_timeout_ms = 30000;
 }
 
 int ssc_config_load(const char *path, ssc_config *cfg, char *err, size_t errlen)
@@ -583,5 +590,6 @@ void ssc_config_free(ssc_config *cfg)
     free(cfg->key);
     free(cfg->client_ca);
     free(cfg->database_url);
+    free(cfg->database_owner_url);
     ssc_config_defaults(cfg);
 }

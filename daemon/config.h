@@ -46,7 +46,10 @@ typedef struct ssc_config {
     int interop_service; /* default 0 */
 
     /* [database] */
-    char *database_url; /* default NULL: not configured */
+    char *database_url;       /* the application role; NULL: no database */
+    char *database_owner_url; /* the owner, for sscd migrate; NULL: url */
+    unsigned db_pool_size;    /* connections per loop, default 4 */
+    uint32_t db_statement_timeout_ms; /* calls without a deadline, 30000 */
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

@@ -25,8 +25,9 @@
  * every connection when it connects.
  *
  * Entry points: ssc_db_register(), ssc_db_new(), ssc_db_close(),
- * ssc_db_is_up(), ssc_db_job_new(), ssc_db_job_add(), ssc_db_job_timeout(),
- * ssc_db_submit(), ssc_db_job_cancel(), ssc_db_listen(), ssc_db_status_of().
+ * ssc_db_is_up(), ssc_db_on_state(), ssc_db_job_new(), ssc_db_job_add(),
+ * ssc_db_job_timeout(), ssc_db_submit(), ssc_db_job_cancel(), ssc_db_listen(),
+ * ssc_db_status_of().
  */
 #ifndef SSC_DB_H
 #define SSC_DB_H
@@ -84,6 +85,9 @@ void ssc_db_close(ssc_db *db, void (*done)(void *arg), void *arg);
 
 /* Non-zero while at least one connection is ready. */
 int ssc_db_is_up(const ssc_db *db);
+
+/* Calls cb whenever ssc_db_is_up() changes (for health). */
+void ssc_db_on_state(ssc_db *db, void (*cb)(void *arg, int up), void *arg);
 
 /* A new, empty job. */
 ssc_db_job *ssc_db_job_new(void);

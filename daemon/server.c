@@ -12,6 +12,7 @@
 
 #include "call_internal.h"
 #include "conn.h"
+#include "db.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -70,6 +71,21 @@ int ssc__link_empty(const ssc_link *head)
 int ssc_server_serving(const ssc_server *s)
 {
     return atomic_load(&s->serving);
+}
+
+int ssc_server_loop_serving(const ssc_loop *loop)
+{
+    return ssc_server_serving(loop->server) &&
+           (loop->db == NULL || ssc_db_is_up(loop->db));
+}
+
+static void db_state(void *arg, int up)
+{
+    ssc_loop *loop = arg;
+
+    SSC_LOG(up ? SSC_LOG_INF : SSC_LOG_WRN, "loop %u: database %s", loop->index,
+            up ? "connected" : "unreachable");
+    ssc_svc_health_notify(loop);
 }
 
 /* Resolves host:port once at start (blocking is fine before the loops run). */
@@ -185,8 +201,14 @@ static void on_command(uv_async_t *a)
 
 void ssc__server_conn_gone(ssc_loop *loop)
 {
-    if (loop->draining && ssc__link_empty(&loop->conns))
-        loop_close_handles(loop);
+    if (!loop->draining || !ssc__link_empty(&loop->conns))
+        return;
+    /* Calls are over, so nothing waits for the database any more. */
+    if (loop->db != NULL) {
+        ssc_db_close(loop->db, NULL, NULL);
+        loop->db = NULL;
+    }
+    loop_close_handles(loop);
 }
 
 static void on_check(uv_check_t *h)
@@ -215,6 +237,12 @@ static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
     SSL_CTX_up_ref(ctx);
     loop->ssl_ctx = ctx;
     ssc__conn_loop_init(loop);
+    if (s->cfg->database_url != NULL) {
+        loop->db =
+            ssc_db_new(&loop->uv, s->cfg->database_url, s->cfg->db_pool_size,
+                       s->cfg->db_statement_timeout_ms);
+        ssc_db_on_state(loop->db, db_state, loop);
+    }
     fd = listen_socket(ss, sslen);
     if (fd < 0) {
         SSC_LOG_ERROR("could not listen on %s:%u: %s", s->cfg->listen_host,
@@ -369,6 +397,9 @@ static unsigned loop_count(const ssc_config *cfg)
 static void abort_start(ssc_server *s, unsigned ninit)
 {
     for (unsigned i = 0; i < ninit; i++) {
+        if (s->loops[i].db != NULL)
+            ssc_db_close(s->loops[i].db, NULL, NULL);
+        s->loops[i].db = NULL;
         stop_listening(&s->loops[i]);
         loop_close_handles(&s->loops[i]);
         loop_free(&s->loops[i]);

@@ -15,6 +15,7 @@
  * exits 0; calls still running after shutdown_grace_s are cancelled.
  *
  * Entry points: ssc_server_run(), ssc_server_serving(),
+ * ssc_server_loop_serving(),
  * ssc_server_loop_of().
  */
 #ifndef SSC_SERVER_H
@@ -30,6 +31,7 @@
 #include <uv.h>
 
 typedef struct ssc_conn ssc_conn;
+struct ssc_db;
 typedef struct ssc_server ssc_server;
 
 /* An intrusive doubly linked list node (and list head). */
@@ -58,6 +60,7 @@ typedef struct ssc_loop {
     SSL_CTX *ssl_ctx;
     nghttp2_session_callbacks *h2_callbacks; /* shared by the loop's conns */
     nghttp2_option *h2_option;
+    struct ssc_db *db; /* this loop's pool; NULL without [database] url */
     ssc_link conns;    /* ssc_conn.link */
     ssc_link watchers; /* health Watch calls */
     ssc_link deferred; /* calls with a pending on_drain */
@@ -82,6 +85,10 @@ int ssc_server_run(const ssc_config *cfg, ssc_router *router, SSL_CTX *ctx);
 
 /* Non-zero while the server is SERVING (not draining). */
 int ssc_server_serving(const ssc_server *s);
+
+/* Non-zero while this loop can serve: the server is not draining and, when a
+ * database is configured, the loop has a connection to it. */
+int ssc_server_loop_serving(const ssc_loop *loop);
 
 /* The loop a call runs on. */
 ssc_loop *ssc_server_loop_of(const ssc_call *call);

@@ -3,10 +3,10 @@
  *
  * A handler validates its request, then:
  *
- *     ssc_db_job *job = ssc_store_begin(call, roles);      // identity + deadline
+ *     ssc_db_job *job = ssc_store_begin(call, roles); // identity, deadline
  *     const char *v[] = {...};
- *     ssc_db_job_add(job, "org_create", 8, v);             // the business statement
- *     ssc_store_run(call, job, on_created);                // one transaction
+ *     ssc_db_job_add(job, "org_create", 8, v);        // the business statement
+ *     ssc_store_run(call, job, on_created);           // one transaction
  *
  * and in on_created(call, r) reads the function's jsonb with
  * ssc_store_json(r) and answers. When the transaction fails, ssc_store_run()
@@ -39,9 +39,9 @@
 #define SSC_STORE_PAGE_MAX 500
 
 /* Role sets for ssc_store_begin(): NULL-terminated lists of role names. */
-extern const char *const ssc_roles_admin[];            /* admin */
-extern const char *const ssc_roles_staff[];            /* admin, secretariat */
-extern const char *const ssc_roles_readers[];          /* all five */
+extern const char *const ssc_roles_admin[];   /* admin */
+extern const char *const ssc_roles_staff[];   /* admin, secretariat */
+extern const char *const ssc_roles_readers[]; /* all five */
 extern const char *const ssc_roles_all_but_reconciler[];
 
 /* Registers the statements the store layer itself uses (timeout,
@@ -49,8 +49,8 @@ extern const char *const ssc_roles_all_but_reconciler[];
 int ssc_store_register(void);
 
 /* Starts a job for call: statement_timeout and begin_call. Returns NULL after
- * answering the call when it cannot start (no verified certificate: UNAUTHENTICATED;
- * no database on this loop: UNAVAILABLE). */
+ * answering the call when it cannot start (no verified certificate:
+ * UNAUTHENTICATED; no database on this loop: UNAVAILABLE). */
 ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles);
 
 typedef void (*ssc_store_done)(ssc_call *call, const ssc_db_result *r);

@@ -34,7 +34,7 @@ static serving_status status_of(const ssc_call *call, const char *service)
     if (service[0] != '\0' &&
         !ssc_router_has_service(ssc_call_router(call), service))
         return GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN;
-    return ssc_server_serving(ssc_call_server(call))
+    return ssc_server_loop_serving(ssc_server_loop_of(call))
                ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
                : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
 }

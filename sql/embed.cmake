@@ -1,0 +1,22 @@
+# Writes every sql/NNNN_*.sql file (in name order) into OUT as the C table
+# ssc_migrations[], so sscd carries its migrations inside the binary.
+file(GLOB files RELATIVE ${DIR} ${DIR}/[0-9][0-9][0-9][0-9]_*.sql)
+list(SORT files)
+set(body "")
+set(table "")
+set(i 0)
+foreach(f IN LISTS files)
+  file(READ ${DIR}/${f} hex HEX)
+  string(LENGTH "${hex}" hexlen)
+  math(EXPR n "${hexlen} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(REGEX REPLACE "((0x..,){16})" "\\1\n" bytes "${bytes}")
+  string(SUBSTRING ${f} 0 4 version)
+  math(EXPR version "${version}")
+  string(APPEND body "static const unsigned char m${i}[] = {\n${bytes}0x00};\n")
+  string(APPEND table "    {${version}, \"${f}\", (const char *)m${i}, ${n}},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+file(WRITE ${OUT}.tmp
+"/* Generated from the sql/ migrations by sql/embed.cmake; do not edit. */\n#include \"migrate.h\"\n\n${body}\nconst ssc_migration ssc_migrations[] = {\n${table}    {0, NULL, NULL, 0}};\nconst size_t ssc_migrations_count = ${i};\n")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)
