@@ -119,6 +119,7 @@ static void conn_fail(db_conn *c, const char *why);
 static void conn_pump(db_conn *c);
 static void dispatch(ssc_db *db, ssc_db_job *job);
 static void state_changed(ssc_db *db);
+static void drain_waiting(ssc_db *db);
 
 /* ---- registry and jobs ------------------------------------------------- */
 
@@ -200,7 +201,7 @@ static void job_clear_results(ssc_db_job *job)
 static void job_free(ssc_db_job *job)
 {
     job_clear_results(job);
-    for (size_t i = 0; i < job->nstmts; i++) {
+    for (size_t i = 0; !job->internal && i < job->nstmts; i++) {
         for (int k = 0; k < job->stmts[i].stmt->nparams; k++)
             free(job->stmts[i].values[k]);
         free(job->stmts[i].values);
@@ -501,7 +502,9 @@ static int take_result(ssc_db_job *job, PGresult *res)
     }
     job->got = 1;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        if (job->stage < job->nstmts && job->res[job->stage] == NULL)
+        /* An internal job counts its statements but keeps no results. */
+        if (!job->internal && job->stage < job->nstmts &&
+            job->res[job->stage] == NULL)
             job->res[job->stage] = res;
         else
             PQclear(res);
@@ -531,6 +534,19 @@ static void read_results(db_conn *c)
             continue;
         ssc__link_remove(&job->link);
         c->ninflight--;
+        if (job->internal && !job->r.ok) {
+            /* Statements that cannot be prepared mean a schema this sscd
+             * does not expect: the connection is no use until it changes. */
+            char why[700];
+
+            snprintf(why, sizeof(why),
+                     "could not prepare statements (is the schema migrated? "
+                     "run sscd migrate): %s",
+                     job->r.message);
+            job_free(job);
+            conn_fail(c, why);
+            return;
+        }
         job_finished(c->db, job);
         if (c->state != READY)
             return; /* a callback closed the pool */
@@ -618,8 +634,15 @@ static void conn_pump(db_conn *c)
     read_results(c);
     if (c->state != READY)
         return;
-    if (poll_watch(c, UV_READABLE | (f == 1 ? UV_WRITABLE : 0), 0) != 0)
+    /* libpq parses notifications while it parses results. */
+    read_notifies(c);
+    if (poll_watch(c, UV_READABLE | (f == 1 ? UV_WRITABLE : 0), 0) != 0) {
         conn_fail(c, "could not watch the database socket");
+        return;
+    }
+    /* Finished jobs made room: move waiting jobs onto connections. */
+    if (!ssc__link_empty(&c->db->waiting))
+        drain_waiting(c->db);
 }
 
 static void notice_receiver(void *arg, const PGresult *res)
@@ -729,7 +752,6 @@ static void on_poll(uv_poll_t *h, int status, int events)
         conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
-    read_notifies(c);
     conn_pump(c);
 }
 
@@ -758,7 +780,8 @@ static void conn_fail(db_conn *c, const char *why)
 
     snprintf(reason, sizeof(reason), "%s", why ? why : "unknown error");
     reason[strcspn(reason, "\n")] = '\0';
-    if (was_ready || c->backoff_ms == 0 || c->backoff_ms >= BACKOFF_MAX_MS)
+    if (!c->db->closing &&
+        (was_ready || c->backoff_ms == 0 || c->backoff_ms >= BACKOFF_MAX_MS))
         SSC_LOG_WARN("database connection %u failed: %s", c->index, reason);
     poll_stop(c);
     if (c->pg != NULL)

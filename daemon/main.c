@@ -1,19 +1,27 @@
 /*
  * main.c - sscd's command line: read the config, build the TLS context and the
- * method table, run the server.
+ * method table, run the server; and the administrative subcommands.
  *
- *   sscd --config FILE            serve
+ *   sscd --config FILE                     serve
  *   sscd --config FILE --check-config
+ *   sscd migrate --config FILE [--sql-dir DIR] [--target N]
+ *   sscd add-admin --config FILE --cert PEM [--name NAME]
  *   sscd --help | --version
  */
 #include "config.h"
 #include "descriptors.h"
 #include "err.h"
 #include "log.h"
+#include "migrate.h"
 #include "router.h"
 #include "server.h"
+#include "store.h"
+#include "svc_audit.h"
 #include "svc_health.h"
+#include "svc_organisations.h"
+#include "svc_principals.h"
 #include "svc_reflection.h"
+#include "svc_sectors.h"
 #include "svc_testing.h"
 #include "tls.h"
 
@@ -53,6 +61,16 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_reflection_register(r, desc, refl);
     if (rc == 0 && cfg->interop_service)
         rc = ssc_svc_testing_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_store_register();
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_organisations_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_sectors_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_principals_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_audit_register(r);
     return rc;
 }
 
@@ -65,6 +83,11 @@ static int serve(const ssc_config *cfg)
     char err[512];
     int rc;
 
+    if (cfg->database_url != NULL &&
+        ssc_migrate_check(cfg->database_url, err, sizeof(err)) == 1) {
+        SSC_LOG_ERROR("%s", err);
+        return 1;
+    }
     ctx = ssc_tls_server_ctx(cfg->cert, cfg->key, cfg->client_ca,
                              cfg->client_auth == SSC_CLIENT_AUTH_REQUIRE, err,
                              sizeof(err));
@@ -92,6 +115,85 @@ static int serve(const ssc_config *cfg)
     return rc == 0 ? 0 : 1;
 }
 
+static const char *owner_url(const ssc_config *cfg)
+{
+    return cfg->database_owner_url != NULL ? cfg->database_owner_url
+                                           : cfg->database_url;
+}
+
+/* sscd migrate / sscd add-admin: the options after the subcommand. */
+static int admin_command(const char *cmd, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"sql-dir", required_argument, NULL, 'd'},
+        {"target", required_argument, NULL, 't'},
+        {"cert", required_argument, NULL, 'C'},
+        {"name", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0}};
+    const char *config_path = NULL, *sql_dir = NULL, *cert = NULL;
+    const char *name = NULL;
+    long target = 0;
+    char err[1024], *end;
+    ssc_config cfg;
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'd':
+            sql_dir = optarg;
+            break;
+        case 't':
+            target = strtol(optarg, &end, 10);
+            if (*end != '\0' || target < 1) {
+                fprintf(stderr, "sscd %s: --target must be a version number\n",
+                        cmd);
+                return 2;
+            }
+            break;
+        case 'C':
+            cert = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (config_path == NULL || optind < argc ||
+        (strcmp(cmd, "add-admin") == 0 && cert == NULL)) {
+        usage(stderr);
+        return 2;
+    }
+    ssc_config_defaults(&cfg);
+    if (ssc_config_load(config_path, &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "sscd: %s\n", err);
+        ssc_config_free(&cfg);
+        return 2;
+    }
+    if (cfg.database_url == NULL) {
+        fprintf(stderr, "sscd %s: %s has no [database] url\n", cmd,
+                config_path);
+        ssc_config_free(&cfg);
+        return 2;
+    }
+    if (strcmp(cmd, "migrate") == 0)
+        rc = ssc_migrate_run(owner_url(&cfg), sql_dir, (int)target, stdout, err,
+                             sizeof(err));
+    else
+        rc = ssc_add_admin(owner_url(&cfg), cert, name, stdout, err,
+                           sizeof(err));
+    if (rc != 0)
+        fprintf(stderr, "sscd %s: %s\n", cmd, err);
+    ssc_config_free(&cfg);
+    return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -106,6 +208,9 @@ int main(int argc, char **argv)
     char err[512];
     int c, rc;
 
+    if (argc > 1 &&
+        (strcmp(argv[1], "migrate") == 0 || strcmp(argv[1], "add-admin") == 0))
+        return admin_command(argv[1], argc - 1, argv + 1);
     while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c':

@@ -162,6 +162,13 @@ static int exec_ok(PGconn *pg, const char *sql, char *err, size_t errlen,
     return ok ? 0 : -1;
 }
 
+/* Migrations say "already exists, skipping" and the like; not for stderr. */
+static void quiet_notices(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 static PGconn *connect_db(const char *url, char *err, size_t errlen)
 {
     PGconn *pg = PQconnectdb(url);
@@ -172,7 +179,7 @@ static PGconn *connect_db(const char *url, char *err, size_t errlen)
         PQfinish(pg);
         return NULL;
     }
-    PQsetNoticeProcessor(pg, NULL, NULL);
+    PQsetNoticeProcessor(pg, quiet_notices, NULL);
     return pg;
 }
 
