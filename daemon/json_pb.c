@@ -1,0 +1,567 @@
+/*
+ * json_pb.c - the database's JSON answers as protobuf messages.
+ *
+ * The decoder walks the message descriptor, not the JSON: for each field it
+ * looks up the key of the same name, converts the value into the field's C
+ * representation and stores it where protobuf-c keeps it (a member, or an
+ * array plus count for repeated fields). Everything is allocated with
+ * malloc so protobuf_c_message_free_unpacked() can free a message built
+ * halfway when a later field fails.
+ *
+ * Entry points: ssc_json_pb_decode(), ssc_json_pb_page(), ssc_json_pb_free(),
+ * ssc_json_pb_enum_name(), ssc_json_pb_page_request(), ssc_json_pb_answer(),
+ * ssc_json_pb_reply(), ssc_json_pb_reply_page().
+ */
+#include "json_pb.h"
+
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "store.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Nesting of messages in JSON rows; ours go two deep. */
+#define MAX_DEPTH 16
+
+typedef struct decoder {
+    char *err;
+    size_t errlen;
+    char path[256]; /* "organisations[2].kind" */
+} decoder;
+
+static int decode_message(decoder *d, const ProtobufCMessageDescriptor *desc,
+                          const json_t *obj, int depth, ProtobufCMessage **out);
+
+static int fail(decoder *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int fail(decoder *d, const char *fmt, ...)
+{
+    char why[192];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    snprintf(d->err, d->errlen, "%s: %s", d->path, why);
+    return SSC_EINVAL;
+}
+
+/* ---- scalars ---------------------------------------------------------- */
+
+static int json_int(decoder *d, const json_t *v, int64_t *out)
+{
+    const char *s;
+    char *end;
+
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return fail(d, "expected an integer");
+    s = json_string_value(v);
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    if (s[0] == '\0' || *end != '\0' || errno != 0)
+        return fail(d, "expected an integer, not \"%s\"", s);
+    return 0;
+}
+
+static int in_range(decoder *d, int64_t v, int64_t lo, int64_t hi)
+{
+    if (v < lo || v > hi)
+        return fail(d, "%" PRId64 " is out of range", v);
+    return 0;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int decode_bytes(decoder *d, const json_t *v, ProtobufCBinaryData *out)
+{
+    const char *s;
+    size_t n;
+
+    if (!json_is_string(v))
+        return fail(d, "expected a hex string");
+    s = json_string_value(v);
+    if (s[0] == '\\' && s[1] == 'x')
+        s += 2;
+    n = strlen(s);
+    if (n % 2 != 0)
+        return fail(d, "odd number of hex digits");
+    out->data = ssc_xmalloc(n / 2);
+    out->len = n / 2;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hexval((unsigned char)s[2 * i]);
+        int lo = hexval((unsigned char)s[2 * i + 1]);
+
+        if (hi < 0 || lo < 0) {
+            free(out->data);
+            out->data = NULL;
+            out->len = 0;
+            return fail(d, "not a hex digit");
+        }
+        out->data[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int decode_string(decoder *d, const json_t *v, char **out)
+{
+    char *text;
+
+    if (json_is_string(v)) {
+        *out = ssc_xstrndup(json_string_value(v), json_string_length(v));
+        return 0;
+    }
+    if (!json_is_object(v) && !json_is_array(v))
+        return fail(d, "expected a string");
+    /* JSON stored as jsonb but carried in a string field (audit rows). */
+    text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL)
+        return fail(d, "could not serialize JSON");
+    *out = ssc_xstrdup(text);
+    free(text);
+    return 0;
+}
+
+/* The length of the prefix every value name of desc starts with: the name of
+ * its 0 value without "UNSPECIFIED" (protobuf's style guide), or 0. */
+static size_t enum_prefix(const ProtobufCEnumDescriptor *desc)
+{
+    static const char unspec[] = "UNSPECIFIED";
+
+    for (unsigned i = 0; i < desc->n_values; i++) {
+        const char *name = desc->values[i].name;
+        size_t n = strlen(name);
+
+        if (desc->values[i].value == 0 && n >= sizeof(unspec) - 1 &&
+            strcmp(name + n - (sizeof(unspec) - 1), unspec) == 0)
+            return n - (sizeof(unspec) - 1);
+    }
+    return 0;
+}
+
+/* Non-zero when name (after the prefix) is lower-case s. */
+static int enum_matches(const char *name, const char *s)
+{
+    for (; *name != '\0' && *s != '\0'; name++, s++)
+        if (tolower((unsigned char)*name) != *s)
+            return 0;
+    return *name == '\0' && *s == '\0';
+}
+
+static int decode_enum(decoder *d, const ProtobufCEnumDescriptor *desc,
+                       const json_t *v, int *out)
+{
+    size_t plen = enum_prefix(desc);
+    const char *s;
+
+    if (json_is_integer(v)) {
+        *out = (int)json_integer_value(v);
+        if (protobuf_c_enum_descriptor_get_value(desc, *out) == NULL)
+            return fail(d, "unknown value %d", *out);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return fail(d, "expected an enum name");
+    s = json_string_value(v);
+    for (unsigned i = 0; i < desc->n_values; i++) {
+        if (enum_matches(desc->values[i].name + plen, s)) {
+            *out = desc->values[i].value;
+            return 0;
+        }
+    }
+    return fail(d, "unknown value \"%s\"", s);
+}
+
+/* Size of one element of a field in its C struct (or repeated array). */
+static size_t elem_size(ProtobufCType t)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return sizeof(int64_t);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_FLOAT:
+        return sizeof(float);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_ENUM:
+        return sizeof(int);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
+    default:
+        return sizeof(int32_t);
+    }
+}
+
+/* Converts v into one value of field f stored at dst. */
+static int decode_value(decoder *d, const ProtobufCFieldDescriptor *f,
+                        const json_t *v, int depth, void *dst)
+{
+    int64_t i = 0;
+    int rc;
+
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        return decode_string(d, v, (char **)dst);
+    case PROTOBUF_C_TYPE_BYTES:
+        return decode_bytes(d, v, (ProtobufCBinaryData *)dst);
+    case PROTOBUF_C_TYPE_ENUM:
+        return decode_enum(d, f->descriptor, v, (int *)dst);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        if (!json_is_object(v))
+            return fail(d, "expected an object");
+        return decode_message(d, f->descriptor, v, depth + 1,
+                              (ProtobufCMessage **)dst);
+    case PROTOBUF_C_TYPE_BOOL:
+        if (!json_is_boolean(v))
+            return fail(d, "expected true or false");
+        *(protobuf_c_boolean *)dst = json_is_true(v);
+        return 0;
+    case PROTOBUF_C_TYPE_DOUBLE:
+    case PROTOBUF_C_TYPE_FLOAT:
+        if (!json_is_number(v))
+            return fail(d, "expected a number");
+        if (f->type == PROTOBUF_C_TYPE_DOUBLE)
+            *(double *)dst = json_number_value(v);
+        else
+            *(float *)dst = (float)json_number_value(v);
+        return 0;
+    default:
+        break;
+    }
+    rc = json_int(d, v, &i);
+    if (rc != 0)
+        return rc;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        *(int64_t *)dst = i;
+        return 0;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        rc = in_range(d, i, 0, INT64_MAX);
+        *(uint64_t *)dst = (uint64_t)i;
+        return rc;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        rc = in_range(d, i, 0, UINT32_MAX);
+        *(uint32_t *)dst = (uint32_t)i;
+        return rc;
+    default: /* int32, sint32, sfixed32 */
+        rc = in_range(d, i, INT32_MIN, INT32_MAX);
+        *(int32_t *)dst = (int32_t)i;
+        return rc;
+    }
+}
+
+/* Marks a proto3 optional scalar or oneof member as present. */
+static void set_present(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+    char *base = (char *)m;
+
+    if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+        *(uint32_t *)(base + f->quantifier_offset) = f->id;
+    else if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
+             f->type != PROTOBUF_C_TYPE_STRING &&
+             f->type != PROTOBUF_C_TYPE_MESSAGE)
+        *(protobuf_c_boolean *)(base + f->quantifier_offset) = 1;
+}
+
+static int decode_repeated(decoder *d, const ProtobufCFieldDescriptor *f,
+                           const json_t *arr, int depth, ProtobufCMessage *m)
+{
+    char *base = (char *)m;
+    size_t *count = (size_t *)(base + f->quantifier_offset);
+    size_t n = json_array_size(arr), size = elem_size(f->type);
+    size_t plen = strlen(d->path);
+    char *elems;
+
+    if (!json_is_array(arr))
+        return fail(d, "expected an array");
+    if (n == 0)
+        return 0;
+    elems = ssc_xcalloc(n, size);
+    *(void **)(base + f->offset) = elems;
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        snprintf(d->path + plen, sizeof(d->path) - plen, "[%zu]", i);
+        rc =
+            decode_value(d, f, json_array_get(arr, i), depth, elems + i * size);
+        if (rc != 0)
+            return rc;
+        *count = i + 1; /* so a failure frees exactly what was made */
+    }
+    d->path[plen] = '\0';
+    return 0;
+}
+
+static int decode_field(decoder *d, const ProtobufCFieldDescriptor *f,
+                        const json_t *v, int depth, ProtobufCMessage *m)
+{
+    size_t plen = strlen(d->path);
+    int rc;
+
+    snprintf(d->path + plen, sizeof(d->path) - plen, "%s%s",
+             plen > 0 ? "." : "", f->name);
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        rc = decode_repeated(d, f, v, depth, m);
+    } else {
+        rc = decode_value(d, f, v, depth, (char *)m + f->offset);
+        if (rc == 0)
+            set_present(m, f);
+    }
+    if (rc == 0)
+        d->path[plen] = '\0';
+    return rc;
+}
+
+static int decode_message(decoder *d, const ProtobufCMessageDescriptor *desc,
+                          const json_t *obj, int depth, ProtobufCMessage **out)
+{
+    ProtobufCMessage *m;
+
+    *out = NULL;
+    if (!json_is_object(obj))
+        return fail(d, "expected an object");
+    if (depth > MAX_DEPTH)
+        return fail(d, "nested too deeply");
+    m = ssc_xmalloc(desc->sizeof_message);
+    protobuf_c_message_init(desc, m);
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &desc->fields[i];
+        const json_t *v = json_object_get(obj, f->name);
+
+        if (v == NULL || json_is_null(v))
+            continue;
+        if (decode_field(d, f, v, depth, m) != 0) {
+            protobuf_c_message_free_unpacked(m, NULL);
+            return SSC_EINVAL;
+        }
+    }
+    *out = m;
+    return 0;
+}
+
+int ssc_json_pb_decode(const ProtobufCMessageDescriptor *desc,
+                       const json_t *json, ProtobufCMessage **out, char *err,
+                       size_t errlen)
+{
+    decoder d = {.err = err, .errlen = errlen};
+
+    if (errlen > 0)
+        err[0] = '\0';
+    if (!json_is_object(json)) {
+        *out = NULL;
+        snprintf(err, errlen, "%s: expected an object", desc->name);
+        return SSC_EINVAL;
+    }
+    return decode_message(&d, desc, json, 0, out);
+}
+
+void ssc_json_pb_free(ProtobufCMessage *msg)
+{
+    if (msg != NULL)
+        protobuf_c_message_free_unpacked(msg, NULL);
+}
+
+/* ---- lists ------------------------------------------------------------ */
+
+/* The page token that resumes after row (its cursor_key member). */
+static char *token_after(const json_t *row, const char *cursor_key)
+{
+    const json_t *v = json_object_get(row, cursor_key);
+    char cursor[32];
+
+    if (json_is_integer(v)) {
+        snprintf(cursor, sizeof(cursor), "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        return ssc_store_page_token(cursor);
+    }
+    if (json_is_string(v) && json_string_value(v)[0] != '\0')
+        return ssc_store_page_token(json_string_value(v));
+    return NULL;
+}
+
+int ssc_json_pb_page(const ProtobufCMessageDescriptor *desc, const char *items,
+                     const json_t *rows, size_t page_size,
+                     const char *cursor_key, ProtobufCMessage **out, char *err,
+                     size_t errlen)
+{
+    json_t *obj = json_object(), *kept = json_array();
+    size_t n = json_array_size(rows);
+    char *token = NULL;
+    int rc = SSC_EINVAL;
+
+    *out = NULL;
+    if (!json_is_array(rows)) {
+        snprintf(err, errlen, "%s: expected an array", items);
+        goto out;
+    }
+    for (size_t i = 0; i < n && i < page_size; i++)
+        json_array_append(kept, json_array_get(rows, i));
+    if (n > page_size && page_size > 0) {
+        token = token_after(json_array_get(rows, page_size - 1), cursor_key);
+        if (token == NULL) {
+            snprintf(err, errlen, "%s[%zu].%s: expected an id or code", items,
+                     page_size - 1, cursor_key);
+            goto out;
+        }
+        json_object_set_new(obj, "next_page_token", json_string(token));
+    }
+    json_object_set(obj, items, kept);
+    rc = ssc_json_pb_decode(desc, obj, out, err, errlen);
+out:
+    free(token);
+    json_decref(kept);
+    json_decref(obj);
+    return rc;
+}
+
+int ssc_json_pb_page_request(const Ssc__V1__PageRequest *page, int *size,
+                             char **cursor, char *why, size_t n)
+{
+    uint32_t requested = page != NULL ? page->page_size : 0;
+    const char *token = page != NULL ? page->page_token : "";
+    size_t len;
+
+    *cursor = NULL;
+    if (requested > SSC_STORE_PAGE_MAX) {
+        snprintf(why, n, "page.page_size: must be at most %d",
+                 SSC_STORE_PAGE_MAX);
+        return SSC_EINVAL;
+    }
+    *size = ssc_store_page_size(requested);
+    if (ssc_store_page_after(token, cursor) != 0)
+        goto bad;
+    len = strlen(*cursor);
+    errno = 0;
+    /* A cursor PostgreSQL would refuse as a bigint is not one we issued. */
+    if (len > 19 || strspn(*cursor, "0123456789") != len ||
+        (strtoll(*cursor, NULL, 10) == LLONG_MAX && errno == ERANGE)) {
+        free(*cursor);
+        *cursor = NULL;
+        goto bad;
+    }
+    return 0;
+bad:
+    snprintf(why, n, "page.page_token: not a token this server issued");
+    return SSC_EINVAL;
+}
+
+/* ---- enums ------------------------------------------------------------ */
+
+const char *ssc_json_pb_enum_name(const ProtobufCEnumDescriptor *desc,
+                                  int value, char *buf, size_t n)
+{
+    const ProtobufCEnumValue *v;
+    const char *name;
+    size_t len;
+
+    if (value == 0)
+        return NULL;
+    v = protobuf_c_enum_descriptor_get_value(desc, value);
+    if (v == NULL)
+        return NULL;
+    name = v->name + enum_prefix(desc);
+    len = strlen(name);
+    if (len >= n)
+        return NULL;
+    for (size_t i = 0; i <= len; i++)
+        buf[i] = (char)tolower((unsigned char)name[i]);
+    return buf;
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
+                        const char *err)
+{
+    if (rc != 0) {
+        SSC_LOG_ERROR("could not map the database answer of %s: %s",
+                      ssc_call_method(call)->path, err);
+        ssc_call_finish(call, SSC_STATUS_INTERNAL,
+                        "could not map the database answer");
+        return;
+    }
+    ssc_call_send(call, msg);
+    ssc_json_pb_free(msg);
+    ssc_call_finish(call, SSC_STATUS_OK, NULL);
+}
+
+void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
+                       const ProtobufCMessageDescriptor *desc)
+{
+    json_t *json = ssc_store_json(r);
+    ProtobufCMessage *msg = NULL;
+    char err[256] = "the answer is not JSON";
+    int rc = SSC_EINVAL;
+
+    if (json != NULL)
+        rc = ssc_json_pb_decode(desc, json, &msg, err, sizeof(err));
+    ssc_json_pb_answer(call, msg, rc, err);
+    json_decref(json);
+}
+
+/* The page size the list statement echoed in column 1 (see json_pb.h). */
+static size_t echoed_page_size(const ssc_db_result *r)
+{
+    const PGresult *res = r->nres > 0 ? r->res[r->nres - 1] : NULL;
+    unsigned long v;
+    char *end;
+
+    if (res == NULL || PQntuples(res) < 1 || PQnfields(res) < 2 ||
+        PQgetisnull(res, 0, 1))
+        return 0;
+    v = strtoul(PQgetvalue(res, 0, 1), &end, 10);
+    return *end == '\0' ? (size_t)v : 0;
+}
+
+void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
+                            const ProtobufCMessageDescriptor *desc,
+                            const char *items, const char *cursor_key)
+{
+    json_t *json = ssc_store_json(r);
+    size_t page_size = echoed_page_size(r);
+    ProtobufCMessage *msg = NULL;
+    char err[256] = "the answer is not JSON";
+    int rc = SSC_EINVAL;
+
+    if (page_size == 0)
+        snprintf(err, sizeof(err), "the statement did not echo a page size");
+    else if (json != NULL)
+        rc = ssc_json_pb_page(desc, items, json, page_size, cursor_key, &msg,
+                              err, sizeof(err));
+    ssc_json_pb_answer(call, msg, rc, err);
+    json_decref(json);
+}

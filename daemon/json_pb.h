@@ -1,0 +1,102 @@
+/*
+ * json_pb.h - the database's JSON answers as protobuf messages.
+ *
+ * Every SQL function sscd calls returns one jsonb value (sql/API.md), so rows
+ * become responses in one place, driven by the message descriptor:
+ *   - object keys are proto field names; keys the message lacks are ignored
+ *     (a migration may add a column before sscd maps it), and a missing key
+ *     or null leaves the field at its default;
+ *   - integers come from JSON integers or decimal strings, bool from
+ *     true/false, float and double from numbers;
+ *   - strings are copied; a string field given an object or array gets its
+ *     compact JSON text (audit before/after);
+ *   - bytes come from hex, with or without bytea's "\x" prefix;
+ *   - enums come from the value name in lower case without the enum's prefix
+ *     (the name of its 0 value minus "UNSPECIFIED"): "danish_authority" is
+ *     ORGANISATION_KIND_DANISH_AUTHORITY, "ministry" is ROLE_MINISTRY;
+ *   - messages come from objects, repeated fields from arrays.
+ *
+ * Lists page with a keyset cursor: the list statement asks the database for
+ * one row more than the page (see ssc_json_pb_reply_page()), and
+ * ssc_json_pb_page() keeps page_size rows and issues a next_page_token only
+ * when that extra row came back, so the last page carries no token.
+ *
+ * Memory: every message made here is malloc'd down to its last string, and
+ * ssc_json_pb_free() (protobuf_c_message_free_unpacked) releases it.
+ *
+ * Entry points: ssc_json_pb_decode(), ssc_json_pb_page(), ssc_json_pb_free(),
+ * ssc_json_pb_enum_name(), ssc_json_pb_page_request(), ssc_json_pb_answer(),
+ * ssc_json_pb_reply(), ssc_json_pb_reply_page().
+ */
+#ifndef SSC_JSON_PB_H
+#define SSC_JSON_PB_H
+
+#include "router.h" /* before call.h, which uses its ssc_method typedef */
+
+#include "call.h"
+#include "db.h"
+
+#include "ssc/v1/common.pb-c.h"
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+/* Builds a new message of desc from the JSON object json (as above). Returns
+ * 0 with *out owned by the caller, or SSC_EINVAL with *out NULL and err
+ * naming the field and what was wrong ("organisations[2].kind: unknown value
+ * \"agency\""). */
+int ssc_json_pb_decode(const ProtobufCMessageDescriptor *desc,
+                       const json_t *json, ProtobufCMessage **out, char *err,
+                       size_t errlen);
+
+/* Builds a list response of desc from rows, a JSON array of up to
+ * page_size + 1 objects: the first page_size go into the repeated field
+ * items, and when there are more, the string field "next_page_token" gets
+ * ssc_store_page_token() of the last kept row's cursor_key member (an
+ * integer id or a string code). Returns as ssc_json_pb_decode(). */
+int ssc_json_pb_page(const ProtobufCMessageDescriptor *desc, const char *items,
+                     const json_t *rows, size_t page_size,
+                     const char *cursor_key, ProtobufCMessage **out, char *err,
+                     size_t errlen);
+
+/* Frees a message made by this module; NULL is allowed. */
+void ssc_json_pb_free(ProtobufCMessage *msg);
+
+/* Writes the database spelling of an enum value ("danish_authority") to buf
+ * and returns buf, or returns NULL when value is 0 (UNSPECIFIED), not a value
+ * of desc, or does not fit in n bytes. */
+const char *ssc_json_pb_enum_name(const ProtobufCEnumDescriptor *desc,
+                                  int value, char *buf, size_t n);
+
+/* Checks a List request's page (NULL means the defaults): page_size at most
+ * SSC_STORE_PAGE_MAX and page_token either empty or one this server issued,
+ * carrying a decimal cursor (every ssc list pages by an id, a seq or a
+ * numeric DAC code). Returns 0 with *size the page size to use and *cursor
+ * the cursor ("" on the first page; the caller frees it), or SSC_EINVAL
+ * with why naming the field and the rule. */
+int ssc_json_pb_page_request(const Ssc__V1__PageRequest *page, int *size,
+                             char **cursor, char *why, size_t n);
+
+/* Ends call with a mapped answer: when rc is 0, sends msg, frees it and
+ * finishes OK; otherwise logs err and finishes INTERNAL (the database said
+ * something this sscd cannot map, which is ours to fix, not the client's). */
+void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
+                        const char *err);
+
+/* A ssc_store_done body for a call answered with one row: maps the jsonb of
+ * r's last statement to desc, sends it and finishes OK (INTERNAL, logged,
+ * when the row does not map). */
+void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
+                       const ProtobufCMessageDescriptor *desc);
+
+/* As ssc_json_pb_reply() for a list: the last statement returns the rows
+ * (a jsonb array of at most page_size + 1) in column 0 and page_size in
+ * column 1, e.g.
+ *   SELECT ssc.org_list($1, $2, $3, $4::int + 1), $4::int
+ * so the callback knows the page size without any state of its own. */
+void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
+                            const ProtobufCMessageDescriptor *desc,
+                            const char *items, const char *cursor_key);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * store.c - one gRPC call's transaction: identity, deadline, the job's
+ * lifetime against the call's, idempotency hashes and page tokens.
+ *
+ * A running job is tied to its call by a small "pending" record kept as the
+ * call's data: the record holds a call reference until the job's callback
+ * runs, or until on_cancel drops both the job and the reference (the db
+ * layer then never runs the callback). Exactly one of the two happens, so
+ * the reference is dropped exactly once.
+ *
+ * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
+ * ssc_store_on_cancel(), ssc_store_json(), ssc_store_request_hash(),
+ * ssc_store_page_size(), ssc_store_page_token(), ssc_store_page_after(),
+ * ssc_store_available().
+ */
+#include "router.h" /* before call.h, which uses its ssc_method typedef */
+
+#include "store.h"
+
+#include "b64.h"
+#include "err.h"
+#include "mem.h"
+#include "server.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ssc_roles_admin[] = {"admin", NULL};
+const char *const ssc_roles_staff[] = {"admin", "secretariat", NULL};
+const char *const ssc_roles_readers[] = {
+    "ministry", "secretariat", "reconciler", "auditor", "admin", NULL};
+const char *const ssc_roles_all_but_reconciler[] = {"ministry", "secretariat",
+                                                    "auditor", "admin", NULL};
+
+#define PAGE_TOKEN_PREFIX "c1:"
+/* Tokens we issue hold an id or a code; anything longer is not ours. */
+#define PAGE_TOKEN_MAX 128
+
+/* The statement_timeout is not among these: every db job starts with it
+ * (db.c), set from ssc_db_job_timeout(). */
+static const ssc_db_stmt stmts[] = {
+    {"ssc_begin_call", "SELECT * FROM ssc.begin_call($1, $2, $3::text[], $4)",
+     4},
+};
+
+typedef struct pending {
+    ssc_call *call;
+    ssc_db_job *job;
+    ssc_store_done done;
+} pending;
+
+int ssc_store_register(void)
+{
+    return ssc_db_register(stmts, sizeof(stmts) / sizeof(stmts[0]));
+}
+
+/* ---- starting and running a call's job -------------------------------- */
+
+/* Now on the clock of ssc_call_deadline_ms(), read afresh: uv_now() is the
+ * time the loop iteration began, which can lag a busy loop by more than a
+ * short deadline. */
+static uint64_t now_ms(void)
+{
+    return uv_hrtime() / 1000000;
+}
+
+/* Non-zero when call had a deadline and it has passed. */
+static int deadline_passed(const ssc_call *call)
+{
+    uint64_t deadline = ssc_call_deadline_ms(call);
+
+    return deadline != 0 && now_ms() >= deadline;
+}
+
+/* Writes roles as a PostgreSQL array literal: {admin,secretariat}. Role
+ * names are plain lower-case words, so nothing needs quoting. */
+static void roles_literal(const char *const *roles, char *out, size_t n)
+{
+    size_t len = 0;
+
+    out[len++] = '{';
+    for (size_t i = 0; roles[i] != NULL && len + 16 < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "",
+                                roles[i]);
+    snprintf(out + len, n - len, "}");
+}
+
+ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
+{
+    const ssc_peer *peer = ssc_call_peer(call);
+    ssc_db *db = ssc_server_loop_of(call)->db;
+    uint64_t deadline = ssc_call_deadline_ms(call), now = now_ms();
+    char roles_text[128];
+    const char *begin[4];
+    ssc_db_job *job;
+
+    if (!peer->verified) {
+        ssc_call_finish(call, SSC_STATUS_UNAUTHENTICATED,
+                        "a client certificate is required");
+        return NULL;
+    }
+    if (db == NULL) {
+        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "no database configured");
+        return NULL;
+    }
+    if (deadline != 0 && now >= deadline) {
+        ssc_call_finish(call, SSC_STATUS_DEADLINE_EXCEEDED,
+                        "deadline exceeded");
+        return NULL;
+    }
+    roles_literal(roles, roles_text, sizeof(roles_text));
+    begin[0] = peer->fingerprint;
+    begin[1] = peer->subject;
+    begin[2] = roles_text;
+    begin[3] = ssc_call_method(call)->path;
+    job = ssc_db_job_new();
+    /* The rest of the deadline bounds the transaction in PostgreSQL; 0 (no
+     * deadline) is the pool's default. */
+    ssc_db_job_timeout(job, deadline != 0 ? deadline - now : 0);
+    ssc_db_job_add(job, "ssc_begin_call", 4, begin);
+    return job;
+}
+
+/* Answers a failed transaction. PostgreSQL's DETAIL says which key or
+ * constraint for its own errors (23505 and friends); our SCxxx messages are
+ * complete on their own. */
+static void answer_failure(ssc_call *call, const ssc_db_result *r)
+{
+    int ours = r->sqlstate[0] == 'S' && r->sqlstate[1] == 'C';
+
+    if (r->detail[0] != '\0' && !ours)
+        ssc_call_finish(call, (ssc_status)r->status, "%s (%s)", r->message,
+                        r->detail);
+    else
+        ssc_call_finish(call, (ssc_status)r->status, "%s", r->message);
+}
+
+/* Answers call with the outcome of its job. */
+static void answer(ssc_call *call, ssc_store_done done, const ssc_db_result *r)
+{
+    if (ssc_call_is_done(call))
+        return; /* cancelled while the job ran: nobody to answer */
+    if (deadline_passed(call)) {
+        /* The deadline's timer has not run yet; the client gave up all the
+         * same, and a late OK would race its own timer. */
+        ssc_call_finish(call, SSC_STATUS_DEADLINE_EXCEEDED,
+                        "deadline exceeded");
+        return;
+    }
+    if (!r->ok)
+        answer_failure(call, r);
+    else
+        done(call, r);
+}
+
+static void on_result(void *arg, const ssc_db_result *r)
+{
+    pending *p = arg;
+    ssc_call *call = p->call;
+
+    if (ssc_call_data(call) == p)
+        ssc_call_set_data(call, NULL);
+    answer(call, p->done, r);
+    free(p);
+    ssc_call_unref(call);
+}
+
+void ssc_store_run(ssc_call *call, ssc_db_job *job, ssc_store_done done)
+{
+    pending *p = ssc_xmalloc(sizeof(*p));
+
+    p->call = call;
+    p->job = job;
+    p->done = done;
+    ssc_call_ref(call);
+    ssc_call_set_data(call, p);
+    ssc_db_submit(ssc_server_loop_of(call)->db, job, on_result, p);
+}
+
+void ssc_store_on_cancel(ssc_call *call)
+{
+    pending *p = ssc_call_data(call);
+
+    if (p == NULL)
+        return;
+    ssc_call_set_data(call, NULL);
+    ssc_db_job_cancel(p->job);
+    free(p);
+    ssc_call_unref(call);
+}
+
+int ssc_store_available(const ssc_call *call)
+{
+    const ssc_db *db = ssc_server_loop_of(call)->db;
+
+    return db != NULL && ssc_db_is_up(db);
+}
+
+json_t *ssc_store_json(const ssc_db_result *r)
+{
+    const PGresult *res;
+
+    if (r->nres == 0)
+        return NULL;
+    res = r->res[r->nres - 1];
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 ||
+        PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
+        return NULL;
+    return json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, NULL);
+}
+
+/* ---- idempotency ------------------------------------------------------ */
+
+/* A shallow copy of req with its idempotency_key (field 1 in every ssc
+ * request that has one) set to "" and unknown fields dropped, packed into a
+ * new buffer. protobuf-c leaves an empty proto3 string out of the encoding,
+ * so the bytes are those of the request as if sent without a key. */
+static uint8_t *pack_without_key(const ProtobufCMessage *req, size_t *len)
+{
+    const ProtobufCMessageDescriptor *desc = req->descriptor;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(desc, 1);
+    ProtobufCMessage *copy = ssc_xmalloc(desc->sizeof_message);
+    uint8_t *buf;
+
+    memcpy(copy, req, desc->sizeof_message);
+    copy->n_unknown_fields = 0;
+    copy->unknown_fields = NULL;
+    if (f != NULL && f->type == PROTOBUF_C_TYPE_STRING &&
+        f->label != PROTOBUF_C_LABEL_REPEATED &&
+        strcmp(f->name, "idempotency_key") == 0)
+        *(const char **)((char *)copy + f->offset) = protobuf_c_empty_string;
+    *len = protobuf_c_message_get_packed_size(copy);
+    buf = ssc_xmalloc(*len);
+    protobuf_c_message_pack(copy, buf);
+    free(copy);
+    return buf;
+}
+
+void ssc_store_request_hash(const ssc_call *call, const ProtobufCMessage *req,
+                            char out[67])
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *path = ssc_call_method(call)->path;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    size_t len;
+    uint8_t *packed = pack_without_key(req, &len);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(ctx, path, strlen(path) + 1) ||
+        !EVP_DigestUpdate(ctx, packed, len) ||
+        !EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32)
+        abort(); /* only allocation can fail here: the memory policy */
+    EVP_MD_CTX_free(ctx);
+    free(packed);
+    out[0] = '\\';
+    out[1] = 'x';
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 + 2 * i] = hex[md[i] >> 4];
+        out[3 + 2 * i] = hex[md[i] & 15];
+    }
+    out[66] = '\0';
+}
+
+/* ---- paging ----------------------------------------------------------- */
+
+int ssc_store_page_size(uint32_t requested)
+{
+    if (requested == 0)
+        return SSC_STORE_PAGE_DEFAULT;
+    if (requested > SSC_STORE_PAGE_MAX)
+        return SSC_STORE_PAGE_MAX;
+    return (int)requested;
+}
+
+/* base64url (RFC 4648 section 5) from and to the standard alphabet that
+ * b64.c speaks. */
+static void to_url(char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '+')
+            *s = '-';
+        else if (*s == '/')
+            *s = '_';
+    }
+}
+
+char *ssc_store_page_token(const char *cursor)
+{
+    size_t n = strlen(cursor);
+    char *plain = ssc_xmalloc(sizeof(PAGE_TOKEN_PREFIX) + n);
+    char *token;
+
+    memcpy(plain, PAGE_TOKEN_PREFIX, sizeof(PAGE_TOKEN_PREFIX) - 1);
+    memcpy(plain + sizeof(PAGE_TOKEN_PREFIX) - 1, cursor, n + 1);
+    token = ssc_b64_encode((const uint8_t *)plain,
+                           sizeof(PAGE_TOKEN_PREFIX) - 1 + n, NULL);
+    free(plain);
+    to_url(token);
+    return token;
+}
+
+int ssc_store_page_after(const char *token, char **cursor)
+{
+    size_t n = strlen(token), plen = sizeof(PAGE_TOKEN_PREFIX) - 1, len;
+    char std[PAGE_TOKEN_MAX + 1];
+    uint8_t *plain;
+
+    *cursor = NULL;
+    if (n == 0) {
+        *cursor = ssc_xstrdup("");
+        return 0;
+    }
+    if (n > PAGE_TOKEN_MAX || strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "abcdefghijklmnopqrstuvwxyz"
+                                            "0123456789-_") != n)
+        return SSC_EINVAL;
+    for (size_t i = 0; i <= n; i++)
+        std[i] = token[i] == '-' ? '+' : token[i] == '_' ? '/' : token[i];
+    if (ssc_b64_decode(std, n, &plain, &len) != 0)
+        return SSC_EINVAL;
+    if (len <= plen || memcmp(plain, PAGE_TOKEN_PREFIX, plen) != 0 ||
+        memchr(plain, '\0', len) != NULL) {
+        free(plain);
+        return SSC_EINVAL;
+    }
+    *cursor = ssc_xstrndup((const char *)plain + plen, len - plen);
+    free(plain);
+    return 0;
+}
