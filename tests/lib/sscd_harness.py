@@ -102,18 +102,20 @@ def _make_leaf(d, ca, name, cn, ext_lines):
     os.unlink(ext)
 
 
-def make_certs(d):
+def make_certs(d, extra_clients=()):
     """Creates the test PKI in directory d and returns a namespace of paths.
 
     certs.ca, certs.server_cert, certs.server_key; certs.client(name) gives
-    (cert, key) for admin, secretariat, ministry-a, ministry-b, reconciler and
+    (cert, key) for admin, secretariat, ministry-a, ministry-b, reconciler,
+    each name in extra_clients (signed by the same, trusted CA) and
     "intruder" (signed by certs.rogue_ca, which the server does not trust)."""
     os.makedirs(d, exist_ok=True)
     _make_ca(d, "ca", "ssc test CA")
     _make_leaf(d, "ca", "server", "localhost",
                ["subjectAltName=DNS:localhost,IP:127.0.0.1",
                 "extendedKeyUsage=serverAuth"])
-    for n in CLIENT_NAMES:
+    for n in tuple(CLIENT_NAMES) + tuple(n for n in extra_clients
+                                         if n not in CLIENT_NAMES):
         _make_leaf(d, "ca", n, n, ["extendedKeyUsage=clientAuth",
                                    "subjectAltName=DNS:" + n])
     _make_ca(d, "rogue-ca", "ssc rogue CA")
@@ -135,6 +137,25 @@ def make_certs(d):
 
     ns.client = client
     return ns
+
+
+def cert_fingerprint(path):
+    """Lower-case hex SHA-256 of the DER of the PEM certificate at path (what
+    sscd calls a certificate's fingerprint)."""
+    import hashlib
+    der = ssl.PEM_cert_to_DER_cert(read_bytes(path).decode("ascii"))
+    return hashlib.sha256(der).hexdigest()
+
+
+def cert_subject(path):
+    """The certificate's subject in RFC 2253 form ("CN=admin,O=ssc test")."""
+    r = subprocess.run(["openssl", "x509", "-in", path, "-noout", "-subject",
+                        "-nameopt", "RFC2253"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("openssl x509 -subject failed:\n" + r.stdout)
+    line = r.stdout.strip()
+    return line[len("subject="):].strip() if line.startswith("subject=") else line
 
 
 def read_bytes(path):
@@ -241,12 +262,15 @@ class Sscd:
     Each start() writes stderr to a new file (name-N.stderr) in workdir."""
 
     def __init__(self, binary, workdir, certs, name="sscd", overrides=None,
-                 ready_timeout=90.0):
+                 ready_timeout=90.0, database=None):
         self.binary = binary
         self.workdir = workdir
         self.certs = certs
         self.name = name
         self.overrides = overrides or {}
+        # database: the [database] section ({"url": ..., "owner_url": ...}),
+        # e.g. pg_harness.Postgres.sscd_database_section(); None: no database.
+        self.database = database
         self.ready_timeout = ready_timeout
         self.port = free_port()
         self.proc = None
@@ -258,12 +282,41 @@ class Sscd:
 
     def config(self):
         cfg = default_config(self.port, self.certs)
+        if self.database:
+            cfg["database"] = dict(self.database)
         for section, kv in self.overrides.items():
             cfg.setdefault(section, {}).update(kv)
         return cfg
 
     def setting(self, section, key):
         return self.config()[section][key]
+
+    def write_config(self):
+        write_config(self.config_path, self.config())
+        return self.config_path
+
+    def run_subcommand(self, sub, *extra, timeout=120.0):
+        """Runs `sscd SUB --config FILE EXTRA...` (e.g. migrate, add-admin)
+        with this daemon's config written first; returns the
+        subprocess.CompletedProcess with stdout and stderr merged in .stdout
+        (text). A command still running after timeout is killed and returns
+        code None."""
+        self.write_config()
+        argv = [self.binary, sub, "--config", self.config_path] + list(extra)
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, cwd=self.workdir, env=env)
+        try:
+            out, _ = p.communicate(timeout=timeout)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, _ = p.communicate()
+            rc = None
+        return subprocess.CompletedProcess(argv, rc, out.decode("utf-8", "replace"),
+                                           None)
 
     @property
     def pid(self):
@@ -480,6 +533,47 @@ def load_stubs(outdir):
     ns.refl_v1a_pb2 = importlib.import_module("grpc.reflection.v1alpha.reflection_pb2")
     ns.refl_v1a_pb2_grpc = importlib.import_module(
         "grpc.reflection.v1alpha.reflection_pb2_grpc")
+    return ns
+
+
+SSC_PROTO_FILES = (
+    "ssc/v1/common.proto",
+    "ssc/v1/organisations.proto",
+    "ssc/v1/principals.proto",
+    "ssc/v1/sectors.proto",
+    "ssc/v1/audit.proto",
+)
+
+
+def load_ssc_stubs(outdir, source):
+    """Generates python stubs for every proto/ssc/v1/*.proto of the source
+    tree into outdir (-I/usr/share/grpc-proto -I<source>/proto), puts outdir
+    on sys.path and imports them. Returns a namespace with <name>_pb2 and
+    <name>_pb2_grpc for each file (common_pb2, organisations_pb2,
+    organisations_pb2_grpc, ...)."""
+    import glob
+    import importlib
+    protodir = os.path.join(source, "proto")
+    files = sorted(os.path.relpath(f, protodir) for f in
+                   glob.glob(os.path.join(protodir, "ssc", "v1", "*.proto")))
+    if not files:
+        files = list(SSC_PROTO_FILES)
+    os.makedirs(outdir, exist_ok=True)
+    cmd = [PYTHON, "-m", "grpc_tools.protoc", "-I" + GRPC_PROTO_DIR,
+           "-I" + protodir, "--python_out=" + outdir,
+           "--grpc_python_out=" + outdir] + files
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if r.returncode != 0:
+        raise RuntimeError("protoc failed: %s\n%s" % (" ".join(cmd), r.stdout))
+    if outdir not in sys.path:
+        sys.path.append(outdir)
+    ns = types.SimpleNamespace()
+    for f in files:
+        base = os.path.splitext(os.path.basename(f))[0]
+        mod = os.path.splitext(f)[0].replace("/", ".")
+        setattr(ns, base + "_pb2", importlib.import_module(mod + "_pb2"))
+        setattr(ns, base + "_pb2_grpc", importlib.import_module(mod + "_pb2_grpc"))
     return ns
 
 
