@@ -14,8 +14,9 @@
  * callback is not run; it is not run either when the call was cancelled (the
  * job is then cancelled too). OK therefore always follows COMMIT.
  *
- * ssc_store_begin() adds two statements: the statement_timeout taken from the
- * call's deadline, and ssc.begin_call() with the peer certificate's
+ * ssc_store_begin() sets the job's statement_timeout from what is left of
+ * the call's deadline (db.c puts it first in every job) and adds
+ * ssc.begin_call() with the peer certificate's
  * fingerprint and subject, the roles allowed and the method path, so identity
  * is checked by the database in the same transaction and row-level security
  * applies to everything after it. A call without a verified certificate is
@@ -48,7 +49,7 @@ extern const char *const ssc_roles_all_but_reconciler[];
  * begin_call). Call once before any pool exists. */
 int ssc_store_register(void);
 
-/* Starts a job for call: statement_timeout and begin_call. Returns NULL after
+/* Starts a job for call: its deadline and begin_call. Returns NULL after
  * answering the call when it cannot start (no verified certificate:
  * UNAUTHENTICATED; no database on this loop: UNAVAILABLE). */
 ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles);
@@ -68,9 +69,8 @@ void ssc_store_on_cancel(ssc_call *call);
 json_t *ssc_store_json(const ssc_db_result *r);
 
 /* Writes the idempotency hash of a request: "\\x" + hex of SHA-256 over the
- * method path and the packed request with its idempotency_key field cleared
- * (the caller clears it on a copy, or passes key_field = the field number to
- * skip). out must hold 67 bytes. */
+ * method path, a NUL and the packed request without its idempotency_key
+ * (field 1, when it is a string of that name). out must hold 67 bytes. */
 void ssc_store_request_hash(const ssc_call *call, const ProtobufCMessage *req,
                             char out[67]);
 
