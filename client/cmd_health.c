@@ -180,7 +180,7 @@ static int watch_health(cli_ctx *ctx, ssc_client *client, const char *service)
 
 /* ---- arguments ---------------------------------------------------------- */
 
-static int run(cli_ctx *ctx, int argc, char **argv)
+static int run(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
     const char *service = NULL;
     int watch_flag = 0;
@@ -222,7 +222,7 @@ const cli_cmd cli_cmd_health = {
     .summary = "ask whether the server (or one SERVICE) is serving",
     .help =
         "Asks the server whether it is serving: the server as a whole, or\n"
-        "SERVICE, a fully-qualified gRPC service name (ssc.v1.OrgService).\n"
+        "SERVICE, a fully-qualified gRPC service name (ssc.v1.Organisations).\n"
         "Prints SERVING, NOT_SERVING or SERVICE_UNKNOWN; with --json,\n"
         "{\"status\":\"SERVING\"}. Exit status 0 when SERVING, 1 otherwise;\n"
         "a SERVICE the server does not know is NOT_FOUND (exit status 6).\n"

@@ -3,8 +3,11 @@
  *
  * Global options may come before or after the subcommand (`ssc health --json`
  * and `ssc --json health` mean the same); everything else is handed to the
- * subcommand, which parses its own options. Adding a subcommand takes one line
- * in the table below and one cmd_*.c file.
+ * subcommand, which parses its own options. A command may claim a global
+ * option's name for itself after its words (cli_cmd.local_options). A noun's
+ * verb is found here, so `ssc org`, `ssc org frob` and `ssc help org add`
+ * need nothing from the noun's file. Adding a subcommand takes one line in
+ * the table below and one cmd_*.c file.
  *
  * Entry points: main(); for subcommands: cli_client(), cli_fail(),
  * cli_usage(), cli_error(), cli_print_cmd_help().
@@ -27,7 +30,8 @@
 #endif
 
 static const cli_cmd *const commands[] = {
-    &cli_cmd_health,
+    &cli_cmd_health,    &cli_cmd_org,   &cli_cmd_sector,
+    &cli_cmd_principal, &cli_cmd_audit,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -38,13 +42,18 @@ static void print_help(FILE *f)
                "The command-line client of sscd, the Strategic Sector "
                "Cooperation service.\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++) {
+        const cli_cmd *c = commands[i];
         char head[64];
 
-        snprintf(head, sizeof(head), "%s %s", commands[i]->name,
-                 commands[i]->args);
-        fprintf(f, "  %-28s %s\n", head, commands[i]->summary);
+        if (c->verbs == NULL) {
+            snprintf(head, sizeof(head), "%s %s", c->name, c->args);
+            fprintf(f, "  %-28s %s\n", head, c->summary);
+            continue;
+        }
+        for (const cli_cmd *const *v = c->verbs; *v != NULL; v++)
+            fprintf(f, "  %-28s %s\n", (*v)->name, (*v)->summary);
     }
-    fprintf(f, "  %-28s %s\n", "help [COMMAND]",
+    fprintf(f, "  %-28s %s\n", "help [COMMAND [VERB]]",
             "show this help, or a command's");
     fprintf(
         f,
@@ -60,6 +69,8 @@ static void print_help(FILE *f)
         "$XDG_CONFIG_HOME/ssc/ssc.ini,\n"
         "                        else ~/.config/ssc/ssc.ini, when it exists)\n"
         "  --json                print results as JSON\n"
+        "  --verbose             say more on stderr (idempotency keys, "
+        "retries)\n"
         "  -h, --help            show this help\n"
         "  --version             show the version\n\n"
         "Each setting is taken from its flag, else the environment "
@@ -71,9 +82,47 @@ static void print_help(FILE *f)
     cli_exit_print_help(f);
 }
 
+/* Writes "ssc NAME ARGS" after lead, wrapping ARGS at the spaces between
+ * bracketed groups so that no line passes 79 columns; continuation lines
+ * are indented by indent. */
+static void print_synopsis(FILE *f, const char *lead, const cli_cmd *cmd,
+                           int indent)
+{
+    int col = fprintf(f, "%sssc %s", lead, cmd->name);
+    const char *p = cmd->args;
+
+    while (*p != '\0') {
+        /* The next word: up to a space outside brackets and parentheses. */
+        int depth = 0;
+        size_t n = 0;
+
+        while (p[n] != '\0' && (p[n] != ' ' || depth > 0)) {
+            depth +=
+                (p[n] == '[' || p[n] == '(') - (p[n] == ']' || p[n] == ')');
+            n++;
+        }
+        if (col + 1 + (int)n > 79 && col > indent)
+            col = fprintf(f, "\n%*s", indent, "") - 1;
+        col += fprintf(f, " %.*s", (int)n, p);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    fputc('\n', f);
+}
+
 void cli_print_cmd_help(const cli_cmd *cmd, FILE *f)
 {
-    fprintf(f, "usage: ssc %s %s\n\n%s", cmd->name, cmd->args, cmd->help);
+    print_synopsis(f, "usage: ", cmd, 8);
+    fprintf(f, "\n%s", cmd->help);
+    if (cmd->verbs == NULL)
+        return;
+    fprintf(f, "\nVerbs:\n");
+    for (const cli_cmd *const *v = cmd->verbs; *v != NULL; v++) {
+        print_synopsis(f, "  ", *v, 6);
+        fprintf(f, "      %s\n", (*v)->summary);
+    }
+    fprintf(f, "\n'ssc help %s VERB' shows a verb's options.\n", cmd->name);
 }
 
 static const cli_cmd *find_command(const char *name)
@@ -83,6 +132,41 @@ static const cli_cmd *find_command(const char *name)
             return commands[i];
     }
     return NULL;
+}
+
+/* A verb's own word: "add" for "org add". */
+static const char *verb_word(const cli_cmd *noun, const cli_cmd *verb)
+{
+    return verb->name + strlen(noun->name) + 1;
+}
+
+static const cli_cmd *find_verb(const cli_cmd *noun, const char *word)
+{
+    for (const cli_cmd *const *v = noun->verbs; *v != NULL; v++) {
+        if (strcmp(verb_word(noun, *v), word) == 0)
+            return *v;
+    }
+    return NULL;
+}
+
+/* "add, show, list or update": the verbs of noun, for messages. */
+static void verb_list(const cli_cmd *noun, char *out, size_t outlen)
+{
+    size_t n = 0;
+    size_t len = 0;
+
+    while (noun->verbs[n] != NULL)
+        n++;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < outlen; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int w = snprintf(out + len, outlen - len, "%s%s", sep,
+                         verb_word(noun, noun->verbs[i]));
+
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
 }
 
 /* ---- helpers for subcommands -------------------------------------------- */
@@ -110,10 +194,14 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
 {
     va_list ap;
 
+    /* One line, hint included: a failure is always exactly one line. */
+    fprintf(stderr, "ssc: ");
+    if (cmd != NULL)
+        fprintf(stderr, "%s: ", cmd->name);
     va_start(ap, fmt);
-    vreport(cmd, fmt, ap);
+    vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "Try 'ssc help%s%s'.\n", cmd ? " " : "",
+    fprintf(stderr, " (try 'ssc help%s%s')\n", cmd ? " " : "",
             cmd ? cmd->name : "");
     return CLI_EXIT_USAGE;
 }
@@ -158,11 +246,12 @@ int cli_client(cli_ctx *ctx, const cli_cmd *cmd, ssc_client **out)
     return 0;
 }
 
-/* ---- global options ------------------------------------------------------ */
+/* ---- global options ----------------------------------------------------- */
 
 typedef struct global_args {
     cli_flags flags;
     int json;
+    int verbose;
     int help;
     int version;
     int argc;    /* what is left for the command: argv[0] is its name */
@@ -203,6 +292,8 @@ static int global_option(global_args *g, char **argv, int argc, int *i)
 
     if (strcmp(a, "--json") == 0)
         return g->json = 1;
+    if (strcmp(a, "--verbose") == 0)
+        return g->verbose = 1;
     if (strcmp(a, "--version") == 0)
         return g->version = 1;
     for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -210,6 +301,35 @@ static int global_option(global_args *g, char **argv, int argc, int *i)
 
         if (r != 0)
             return r;
+    }
+    return 0;
+}
+
+/* The command or verb that the command words seen so far name, or NULL. */
+static const cli_cmd *current_cmd(const global_args *g)
+{
+    const cli_cmd *cmd;
+    const cli_cmd *verb;
+
+    if (g->argc == 0)
+        return NULL;
+    cmd = find_command(g->argv[0]);
+    if (cmd == NULL || cmd->verbs == NULL || g->argc < 2)
+        return cmd;
+    verb = find_verb(cmd, g->argv[1]);
+    return verb != NULL ? verb : cmd;
+}
+
+/* Whether option a ("--cert" or "--cert=F") is one cmd keeps for itself. */
+static int is_local_option(const cli_cmd *cmd, const char *a)
+{
+    if (cmd == NULL || cmd->local_options == NULL)
+        return 0;
+    for (const char *const *o = cmd->local_options; *o != NULL; o++) {
+        size_t n = strlen(*o);
+
+        if (strncmp(a, *o, n) == 0 && (a[n] == '\0' || a[n] == '='))
+            return 1;
     }
     return 0;
 }
@@ -232,6 +352,13 @@ static int parse_globals(int argc, char **argv, global_args *g)
                 g->argv[g->argc++] = argv[i];
             continue;
         }
+        if (!rest_only && a[0] == '-' && is_local_option(current_cmd(g), a)) {
+            /* The command's own option, with its value when separate. */
+            g->argv[g->argc++] = argv[i];
+            if (strchr(a, '=') == NULL && i + 1 < argc)
+                g->argv[g->argc++] = argv[++i];
+            continue;
+        }
         if (!rest_only && a[0] == '-')
             r = global_option(g, argv, argc, &i);
         if (r < 0)
@@ -248,7 +375,7 @@ static int parse_globals(int argc, char **argv, global_args *g)
     return 0;
 }
 
-/* "ssc help [COMMAND]". */
+/* "ssc help [COMMAND [VERB]]". */
 static int run_help(int argc, char **argv)
 {
     const cli_cmd *cmd;
@@ -260,7 +387,35 @@ static int run_help(int argc, char **argv)
     cmd = find_command(argv[1]);
     if (cmd == NULL)
         return cli_usage(NULL, "unknown command \"%s\"", argv[1]);
+    if (argc > 2 && cmd->verbs != NULL) {
+        const cli_cmd *verb = find_verb(cmd, argv[2]);
+
+        if (verb == NULL)
+            return cli_usage(cmd, "unknown verb \"%s\"", argv[2]);
+        cmd = verb;
+    }
     cli_print_cmd_help(cmd, stdout);
+    return CLI_EXIT_OK;
+}
+
+/* Finds the verb of a noun in argv[1]. Returns 0 with *out set (NULL when
+ * help was asked for and printed), or CLI_EXIT_USAGE after saying why. */
+static int pick_verb(const cli_cmd *noun, int argc, char **argv,
+                     const cli_cmd **out)
+{
+    char verbs[128];
+
+    *out = NULL;
+    verb_list(noun, verbs, sizeof(verbs));
+    if (argc < 2)
+        return cli_usage(noun, "missing verb: %s", verbs);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        cli_print_cmd_help(noun, stdout);
+        return CLI_EXIT_OK;
+    }
+    *out = find_verb(noun, argv[1]);
+    if (*out == NULL)
+        return cli_usage(noun, "unknown verb \"%s\": use %s", argv[1], verbs);
     return CLI_EXIT_OK;
 }
 
@@ -269,6 +424,8 @@ static int dispatch(global_args *g)
     const cli_cmd *cmd;
     cli_ctx ctx;
     char err[512];
+    char **argv;
+    int argc;
     int status;
 
     if (g->version) {
@@ -280,8 +437,8 @@ static int dispatch(global_args *g)
         return CLI_EXIT_OK;
     }
     if (g->argc == 0) {
-        fprintf(stderr, "usage: ssc [OPTIONS] COMMAND [ARGS]\n"
-                        "Try 'ssc --help'.\n");
+        fprintf(stderr, "ssc: missing command: usage: ssc [OPTIONS] COMMAND "
+                        "[ARGS] (try 'ssc --help')\n");
         return CLI_EXIT_USAGE;
     }
     if (strcmp(g->argv[0], "help") == 0)
@@ -291,12 +448,24 @@ static int dispatch(global_args *g)
     cmd = find_command(g->argv[0]);
     if (cmd == NULL)
         return cli_usage(NULL, "unknown command \"%s\"", g->argv[0]);
+    argc = g->argc;
+    argv = g->argv;
+    if (cmd->verbs != NULL) {
+        const cli_cmd *noun = cmd;
+
+        status = pick_verb(noun, argc, argv, &cmd);
+        if (cmd == NULL)
+            return status;
+        argc--;
+        argv++;
+    }
     memset(&ctx, 0, sizeof(ctx));
     if (cli_settings_load(&ctx.settings, &g->flags, err, sizeof(err)) != 0)
         return cli_error(NULL, CLI_EXIT_USAGE, "%s", err);
     ctx.json = g->json;
+    ctx.verbose = g->verbose;
     uv_loop_init(&ctx.loop);
-    status = cmd->run(&ctx, g->argc, g->argv);
+    status = cmd->run(&ctx, cmd, argc, argv);
     if (ctx.client != NULL)
         ssc_client_free(ctx.client);
     uv_run(&ctx.loop, UV_RUN_DEFAULT);
