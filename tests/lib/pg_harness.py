@@ -61,7 +61,7 @@ _LIVE = []
 # cluster if it is still running. argv: test pid, pg_ctl command prefix
 # (JSON), data dir.
 _GUARD = r"""
-import json, os, subprocess, sys, time
+import json, os, signal, subprocess, sys, time
 if os.fork() > 0:
     os._exit(0)
 os.setsid()
@@ -71,9 +71,31 @@ devnull = os.open(os.devnull, os.O_RDWR)
 for fd in (0, 1, 2):
     os.dup2(devnull, fd)
 pid, prefix, data = int(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+postmaster = None
+
+def read_postmaster():
+    try:
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            return int(f.readline().strip())
+    except (OSError, ValueError):
+        return None
+
+def is_ours(p):
+    try:
+        with open("/proc/%d/cmdline" % p, "rb") as f:
+            return data.encode() in f.read()
+    except OSError:
+        return False
+
 while True:
     time.sleep(1.0)
+    p = read_postmaster()
+    if p:
+        postmaster = p
     if not os.path.isdir(data):
+        # Someone removed the cluster under it: stop the orphan postmaster.
+        if postmaster and is_ours(postmaster):
+            os.kill(postmaster, signal.SIGQUIT)
         os._exit(0)
     try:
         os.kill(pid, 0)
@@ -86,6 +108,8 @@ while True:
 if os.path.exists(os.path.join(data, "postmaster.pid")):
     subprocess.run(prefix + ["stop", "-D", data, "-m", "immediate", "-w", "-t", "30"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+elif postmaster and is_ours(postmaster):
+    os.kill(postmaster, signal.SIGQUIT)
 os._exit(0)
 """
 

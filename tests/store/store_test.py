@@ -131,6 +131,33 @@ def case_orgs_validation(env):
             expect_error(fn, E.INVALID_ARGUMENT, field, what="Create with " + what)
         except CaseFailure as e:
             problems.append(str(e))
+    # NUL cannot be stored in PostgreSQL text, and a C string would silently
+    # cut the value at it: refused, naming the field.
+    for what, fn, field in [
+            ("NUL in name", create(name="Nul\x00Agency"), "name"),
+            ("NUL in short_name", create(short_name="N\x00A"), "short_name"),
+            ("NUL in country", create(country="D\x00"), "country")]:
+        try:
+            expect_error(fn, E.INVALID_ARGUMENT, field, what="Create with " + what)
+        except CaseFailure as e:
+            problems.append(str(e))
+    stored = env.pg.rows("SELECT id, name, short_name FROM ssc.organisations WHERE "
+                         "name IN ('Nul', 'Valid Name Agency')")
+    if stored:
+        problems.append("values cut at NUL were stored: %s" % stored)
+        n_orgs += len(stored)
+        n_audit += len(stored)
+    # Invalid UTF-8 in a string field (sent as raw bytes; grpcio's protobuf
+    # refuses to build such a message): INVALID_ARGUMENT naming the field.
+    raw = env.channel("admin").unary_unary(
+        "/ssc.v1.Organisations/Create", request_serializer=lambda b: b,
+        response_deserializer=lambda b: b)
+    body = (b"\x12\x06Bad\xff\xfeX" + b"\x20\x05" + b"\x2a\x02DK")
+    try:
+        expect_error(lambda: raw(body, timeout=T), E.INVALID_ARGUMENT, "name",
+                     what="Create with invalid UTF-8 in name")
+    except CaseFailure as e:
+        problems.append(str(e))
     # A 200-character name is fine (the boundary).
     ok = admin.Create(pb.CreateOrganisationRequest(
         name="N" * 200, kind=pb.ORGANISATION_KIND_REGION, country="DK",
@@ -198,7 +225,7 @@ def case_orgs_validation(env):
                                                env.audit_count(), n_audit))
     if problems:
         raise CaseFailure("%d of %d checks failed:\n%s" % (
-            len(problems), len(bad_creates) + len(bad_updates) + 2,
+            len(problems), len(bad_creates) + len(bad_updates) + 6,
             "\n".join(problems)))
 
 
@@ -329,6 +356,11 @@ def case_orgs_list_paging(env):
     r = admin.List(pb.ListOrganisationsRequest(country="IS"), timeout=T)
     check_eq(len(r.organisations), 7, "page_size 0 (default)")
     check_eq(r.next_page_token, "", "token when everything fits")
+    # page_size above the cap is capped (common.proto: "the server caps it
+    # at 500"), not refused.
+    r = admin.List(pb.ListOrganisationsRequest(
+        page=pb.PageRequest(page_size=100000)), timeout=T)
+    check_eq(len(r.organisations), len(allorgs), "page_size 100000 (capped)")
     # Garbage tokens.
     for tok in ("garbage", "AAAA", "\u00e6\u00f8\u00e5", "x" * 300):
         expect_error(lambda: admin.List(pb.ListOrganisationsRequest(
@@ -705,6 +737,21 @@ def case_idempotency(env):
              2, "version after a retried update")
     check_eq(env.audit_rows_for("organisation", str(first.id)), 2,
              "audit rows after create + retried update")
+    # Keys that differ only after a NUL are different keys (or refused):
+    # never cut to a common prefix.
+    k1 = pb.CreateOrganisationRequest(idempotency_key="nul\x00one", name="NUL Key One",
+                                      kind=pb.ORGANISATION_KIND_REGION, country="DK")
+    k2 = pb.CreateOrganisationRequest(idempotency_key="nul\x00two", name="NUL Key Two",
+                                      kind=pb.ORGANISATION_KIND_REGION, country="DK")
+    c1, d1, r1 = E.rpc_code(lambda: admin.Create(k1, timeout=T))
+    c2, d2, r2 = E.rpc_code(lambda: admin.Create(k2, timeout=T))
+    if c1 == E.INVALID_ARGUMENT:
+        check("idempotency_key" in d1, "NUL key refused without naming the "
+              "field: %r" % d1)
+    else:
+        check_eq((c1, c2), (E.OK, E.OK), "two keys differing after a NUL "
+                 "(second: %r)" % d2)
+        check(r1.id != r2.id, "two keys differing after a NUL gave one row")
     # A failed request does not burn its key: the same key with the same (bad)
     # request fails the same way, and nothing is stored for it.
     bad = pb.CreateOrganisationRequest(idempotency_key="idem-bad", name="",
