@@ -18,6 +18,7 @@
 #include "gzip.h"
 #include "log.h"
 #include "mem.h"
+#include "pb_check.h"
 #include "pct.h"
 #include "router.h"
 #include "timeout.h"
@@ -650,9 +651,17 @@ static int is_unary_request(const ssc_call *call)
 /* Unpacks one request and hands it to the handler. */
 static void deliver(ssc_call *call, const uint8_t *msg, size_t len)
 {
-    ProtobufCMessage *req =
-        protobuf_c_message_unpack(call->method->input, NULL, len, msg);
+    ProtobufCMessage *req;
+    char field[128];
 
+    if (ssc_pb_check_strings(call->method->input, msg, len, field,
+                             sizeof(field)) != 0) {
+        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT,
+                        "%s: must be valid UTF-8 text without NUL bytes",
+                        field);
+        return;
+    }
+    req = protobuf_c_message_unpack(call->method->input, NULL, len, msg);
     if (req == NULL) {
         ssc_call_finish(call, SSC_STATUS_INTERNAL,
                         "could not parse request message as %s",

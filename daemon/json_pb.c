@@ -456,11 +456,8 @@ int ssc_json_pb_page_request(const Ssc__V1__PageRequest *page, int *size,
     size_t len;
 
     *cursor = NULL;
-    if (requested > SSC_STORE_PAGE_MAX) {
-        snprintf(why, n, "page.page_size: must be at most %d",
-                 SSC_STORE_PAGE_MAX);
-        return SSC_EINVAL;
-    }
+    /* Larger pages are coerced down to the maximum, as API clients expect
+     * (Google AIP-158); the next_page_token carries on from there. */
     *size = ssc_store_page_size(requested);
     if (ssc_store_page_after(token, cursor) != 0)
         goto bad;
