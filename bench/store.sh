@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# store.sh - sscd's store path against bare PostgreSQL, measured in one run.
+#
+#   bench/store.sh [--build DIR] [--connections C] [--pool N] [--duration S]
+#                  [--warm-up S] [--rounds R] [--no-pin] [--keep]
+#
+# Two calls, each run through sscd by ssc-loadgen (C connections, one call in
+# flight on each, client certificates) and, as the reference, by pgbench
+# (-c C -j 1 -M prepared, one transaction in flight per connection) sending
+# PostgreSQL the very statements sscd sends for that call, as the same role
+# (ssc_app), over the same Unix socket of the same private cluster:
+#   Get:    Organisations/Get of one organisation: set_config
+#           (statement_timeout), ssc.begin_call(...), ssc.org_get($1);
+#   Create: Organisations/Create with a unique idempotency key and name per
+#           request: set_config, ssc.begin_call(...), ssc.org_create(...)
+#           (the row, its audit entry and the idempotency record).
+# sscd sends each call's statements as one pipeline ending in one sync, which
+# is one implicit transaction and one round trip; pgbench does the same with
+# \startpipeline ... \endpipeline, so only what sits in front of the database
+# differs: TLS, HTTP/2, gRPC, protobuf <-> JSON, the pool.
+#
+# sscd runs with threads = 1 and [database] pool_size = N (default C) on core
+# 0; ssc-loadgen and pgbench run on core 1; PostgreSQL is not pinned
+# (--no-pin: nothing is). The runs alternate (sscd, pgbench, sscd, pgbench,
+# ...) for R rounds and the medians are reported: requests/s (transactions/s
+# for pgbench), p99 latency and the ratio sscd/pgbench of requests/s; also the
+# CPU time per call of sscd and of its PostgreSQL backends, to tell where the
+# time goes. Target: each ratio >= 0.7 ("TARGET MISSED" otherwise). This is a
+# benchmark, not a test: it exits 0 whether or not the target is met, and
+# non-zero only when it cannot measure.
+#
+# Setup, all under a temporary directory removed on exit (--keep keeps it):
+# development certificates (scripts/dev-certs.sh), a private cluster
+# (scripts/pg.sh setup), sscd migrate, sscd add-admin for admin.pem, a
+# secretariat principal for the load certificate, one organisation to Get.
+#
+# Needs: sscd and ssc-loadgen built in DIR (default build/), PostgreSQL 15
+# server and pgbench (postgresql-15, postgresql-client-15), taskset
+# (util-linux), openssl, jq.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$root/build
+connections=8
+pool=""
+duration=10
+warmup=2
+rounds=3
+keep=0
+pin=1
+pgbin=${SSC_PG_BINDIR:-/usr/lib/postgresql/15/bin}
+
+usage() {
+  sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+die() {
+  echo "store.sh: $*" >&2
+  exit 1
+}
+
+positive() { # NAME VALUE
+  [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 must be a positive integer, not \"$2\""
+}
+
+while [ $# -gt 0 ]; do
+  case $1 in
+  --build) build=${2:?}; shift 2 ;;
+  --connections) connections=${2:?}; shift 2 ;;
+  --pool) pool=${2:?}; shift 2 ;;
+  --duration) duration=${2:?}; shift 2 ;;
+  --warm-up) warmup=${2:?}; shift 2 ;;
+  --rounds) rounds=${2:?}; shift 2 ;;
+  --no-pin) pin=0; shift ;;
+  --keep) keep=1; shift ;;
+  -h | --help) usage ;;
+  *) echo "store.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+pool=${pool:-$connections}
+positive --connections "$connections"
+positive --pool "$pool"
+positive --duration "$duration"
+positive --rounds "$rounds"
+[[ $warmup =~ ^[0-9]+$ ]] || die "--warm-up must be a whole number of seconds"
+[ "$pool" -le 64 ] || die "--pool must be at most 64 (sscd's limit)"
+
+sscd=$build/daemon/sscd
+loadgen=$build/bench/ssc-loadgen
+for f in "$sscd" "$loadgen"; do
+  [ -x "$f" ] || die "no $f: build first (cmake -S . -B $build && cmake --build $build) or pass --build DIR"
+done
+for tool in "$pgbin/pgbench" "$pgbin/psql"; do
+  [ -x "$tool" ] || die "$tool not found (apt-get install postgresql-15 postgresql-client-15)"
+done
+for tool in taskset openssl jq; do
+  command -v "$tool" >/dev/null || die "$tool not found (apt-get install util-linux openssl jq)"
+done
+
+server_cpu=0
+client_cpu=1
+if [ "$(nproc)" -lt 2 ]; then
+  client_cpu=0
+fi
+if [ "$pin" -eq 0 ]; then
+  server_cpu=0-$(($(nproc) - 1))
+  client_cpu=$server_cpu
+fi
+
+# pg.sh keeps the cluster's socket in its directory, so the path must be short.
+tmp=$(mktemp -d /tmp/ssc-store.XXXXXX)
+chmod 755 "$tmp"
+sscd_pid=""
+
+stop_pid() {
+  local pid=$1
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  [ -z "$sscd_pid" ] || stop_pid "$sscd_pid"
+  bash "$root/scripts/pg.sh" stop "$tmp/pg" immediate >/dev/null 2>&1 || true
+  if [ "$keep" -eq 1 ]; then
+    echo "store.sh: kept $tmp" >&2
+  else
+    rm -rf "$tmp"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- setup ---------------------------------------------------------------------
+
+bash "$root/scripts/dev-certs.sh" "$tmp/certs" admin loadgen
+{ read -r owner_url; read -r app_url; } < <(bash "$root/scripts/pg.sh" setup "$tmp/pg")
+[ -n "${app_url:-}" ] || die "scripts/pg.sh setup printed no URLs"
+
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$tmp/sscd.ini" <<INI
+; written by bench/store.sh
+[server]
+listen = 127.0.0.1:$port
+threads = 1
+shutdown_grace_s = 1
+log_level = warn
+
+[tls]
+cert = $tmp/certs/server.pem
+key = $tmp/certs/server.key
+client_ca = $tmp/certs/ca.pem
+client_auth = require
+
+[database]
+url = $app_url
+owner_url = $owner_url
+pool_size = $pool
+INI
+
+"$sscd" migrate --config "$tmp/sscd.ini" >"$tmp/migrate.log" 2>&1 ||
+  { cat "$tmp/migrate.log" >&2; die "sscd migrate failed"; }
+"$sscd" add-admin --config "$tmp/sscd.ini" --cert "$tmp/certs/admin.pem" \
+  >"$tmp/add-admin.log" 2>&1 ||
+  { cat "$tmp/add-admin.log" >&2; die "sscd add-admin failed"; }
+
+# The identity sscd sees for a certificate (transport/tls.c): the lower-case
+# hex SHA-256 of its DER and its RFC 2253 subject.
+fingerprint() { openssl x509 -in "$1" -outform DER | sha256sum | cut -c1-64; }
+subject() { openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'; }
+admin_fp=$(fingerprint "$tmp/certs/admin.pem")
+load_fp=$(fingerprint "$tmp/certs/loadgen.pem")
+load_subject=$(subject "$tmp/certs/loadgen.pem")
+
+owner_psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -tA "$owner_url" "$@"; }
+
+# The load certificate becomes a secretariat principal, added the way an
+# admin adds one (as the admin, through the SQL API).
+owner_psql >"$tmp/principal.log" 2>&1 <<SQL ||
+BEGIN;
+SELECT * FROM ssc.begin_call('$admin_fp', '', '{admin}', '/ssc.v1.Principals/Add');
+SELECT ssc.principal_add('', '\\x00', '', '$load_fp', NULL, 'secretariat', 'ssc-loadgen');
+COMMIT;
+SQL
+  { cat "$tmp/principal.log" >&2; die "could not add the load principal"; }
+
+taskset -c "$server_cpu" "$sscd" --config "$tmp/sscd.ini" >"$tmp/sscd.log" 2>&1 &
+sscd_pid=$!
+
+lg() { # ARGS... -> ssc-loadgen as the load principal, on the client core
+  taskset -c "$client_cpu" "$loadgen" --endpoint "127.0.0.1:$port" \
+    --ca "$tmp/certs/ca.pem" --cert "$tmp/certs/loadgen.pem" \
+    --key "$tmp/certs/loadgen.key" --json "$@"
+}
+
+for i in $(seq 100); do
+  kill -0 "$sscd_pid" 2>/dev/null || { cat "$tmp/sscd.log" >&2; die "sscd exited during start-up"; }
+  if lg --method /grpc.health.v1.Health/Check --requests 1 >/dev/null 2>&1; then
+    break
+  fi
+  [ "$i" -lt 100 ] || die "sscd did not answer Health/Check within 10 s"
+  sleep 0.1
+done
+
+# Protobuf by hand: the request bytes as hex.
+varint() { # N -> hex of its base-128 varint
+  local v=$1 out=""
+  while [ "$v" -ge 128 ]; do
+    out+=$(printf '%02x' $(((v & 127) | 128)))
+    v=$((v >> 7))
+  done
+  printf '%s%02x' "$out" "$v"
+}
+str_field() { # FIELD STRING -> hex of a length-delimited field
+  local hex
+  hex=$(printf '%s' "$2" | od -An -v -tx1 | tr -d ' \n')
+  printf '%s%s%s' "$(varint $(($1 << 3 | 2)))" "$(varint $((${#hex} / 2)))" "$hex"
+}
+
+# CreateOrganisationRequest{kind = DANISH_AUTHORITY (4: 1), country = "DK"
+# (5)}; ssc-loadgen appends a unique idempotency_key (1) and name (2).
+create_hex=20$(varint 1)$(str_field 5 DK)
+# One organisation to Get, created through sscd like the others.
+out=$(lg --method /ssc.v1.Organisations/Create --data-hex "$create_hex" \
+  --vary-key --template-name "store bench get " --requests 1) || true
+[ "$(jq -r .succeeded <<<"$out")" = 1 ] ||
+  die "Organisations/Create failed: $(jq -r .first_error <<<"$out")"
+org_id=$(owner_psql -c "SELECT max(id) FROM ssc.organisations WHERE name LIKE 'store bench get %'")
+positive "organisation id" "$org_id"
+get_hex=08$(varint "$org_id")
+
+# --- the pgbench scripts: what sscd sends (daemon/store.c, db.c, svc_organisations.c)
+readers='{ministry,secretariat,reconciler,auditor,admin}'
+staff='{admin,secretariat}'
+cat >"$tmp/get.sql" <<'SQL'
+\startpipeline
+SELECT set_config('statement_timeout', :timeout, true);
+SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT ssc.org_get(:id::bigint);
+\endpipeline
+SQL
+# Keys and names: a per-client counter (pgbench keeps a client's variables
+# from one transaction to the next) under a base that differs per pgbench run
+# (the database lives as long as this script, so no earlier run collides).
+# short_name is the literal '' because pgbench cannot define an empty
+# variable; sscd sends it as an empty parameter.
+cat >"$tmp/create.sql" <<'SQL'
+\set n :n + 1
+\set k :base + :client_id * 1000000000 + :n
+\startpipeline
+SELECT set_config('statement_timeout', :timeout, true);
+SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT ssc.org_create(:k, :hash::bytea, :k, '', :kind, :country, :parent::bigint);
+\endpipeline
+SQL
+# sscd's statement_timeout for calls without a deadline (db_statement_timeout_ms).
+pg_common=(-D timeout=30000 -D "fp=$load_fp" -D "subject=$load_subject")
+pg_get=("${pg_common[@]}" -D "roles=$readers" -D method=/ssc.v1.Organisations/Get
+  -D "id=$org_id")
+pg_create=("${pg_common[@]}" -D "roles=$staff"
+  -D method=/ssc.v1.Organisations/Create -D n=0 -D kind=danish_authority
+  -D country=DK -D parent=0 -D "hash=\\x$(printf 'store.sh' | sha256sum | cut -c1-64)")
+
+# --- runs ------------------------------------------------------------------------
+
+cpu_ticks() { # PID... -> user + system clock ticks, summed
+  local p t=0
+  for p in "$@"; do
+    t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+per_call_us() { # TICKS CALLS/S -> µs per call over warm-up + measured time
+  awk -v t="$1" -v hz="$(getconf CLK_TCK)" -v r="$2" -v s=$((duration + warmup)) \
+    'BEGIN { printf "%.0f", t / hz * 1e6 / (r * s) }'
+}
+
+# Sets rps and p99 (ms) from one ssc-loadgen run, and the CPU time per call of
+# sscd (cpu_us) and of its PostgreSQL backends (pg_us), over the warm-up and
+# the measured time together (so the few handshakes are in it too). Fails on
+# any failed call.
+run_sscd() { # LABEL ARGS...
+  local label=$1 out t0 t1 b0 b1 backends
+  shift
+  # sscd's pool connections: the only ssc_app backends while pgbench is idle.
+  backends=$(pgrep -u "$(stat -c %U "$tmp/pg")" -f "postgres: ssc_app" || true)
+  t0=$(cpu_ticks "$sscd_pid")
+  # shellcheck disable=SC2086 # one PID per word
+  b0=$(cpu_ticks $backends)
+  out=$(lg --connections "$connections" --streams 1 --duration "$duration" \
+    --warmup "$warmup" "$@") || true
+  t1=$(cpu_ticks "$sscd_pid")
+  # shellcheck disable=SC2086 # one PID per word
+  b1=$(cpu_ticks $backends)
+  echo "$out" >"$tmp/$label.json"
+  [ -n "$out" ] || die "$label: ssc-loadgen printed nothing"
+  if [ "$(jq -r .failed <<<"$out")" != 0 ] || [ "$(jq -r .succeeded <<<"$out")" = 0 ]; then
+    die "$label: $(jq -r '"\(.failed) of \(.requests) calls failed: \(.first_error)"' <<<"$out")"
+  fi
+  rps=$(jq -r '.rps | floor' <<<"$out")
+  p99=$(jq -r '.latency_us.p99 / 1000' <<<"$out")
+  cpu_us=$(per_call_us $((t1 - t0)) "$rps")
+  pg_us=$(per_call_us $((b1 - b0)) "$rps")
+}
+
+# Sets rps and p99 (ms) from one pgbench run, after a warm-up run of its own.
+pg_runs=0
+run_pgbench() { # LABEL SCRIPT ARGS...
+  local label=$1 script=$2 dir=$tmp/$1
+  shift 2
+  mkdir -p "$dir"
+  local cmd=(taskset -c "$client_cpu" "$pgbin/pgbench" -n -f "$script" -c "$connections"
+    -j 1 -M prepared "$@")
+  if [ "$warmup" -gt 0 ]; then
+    pg_runs=$((pg_runs + 1))
+    "${cmd[@]}" -D "base=$((pg_runs * 10 ** 15))" -T "$warmup" "$app_url" \
+      >"$dir/warmup.out" 2>&1 ||
+      { cat "$dir/warmup.out" >&2; die "$label: pgbench failed"; }
+  fi
+  pg_runs=$((pg_runs + 1))
+  (cd "$dir" && "${cmd[@]}" -D "base=$((pg_runs * 10 ** 15))" -T "$duration" -l \
+    "$app_url" >"$dir/out" 2>&1) ||
+    { cat "$dir/out" >&2; die "$label: pgbench failed"; }
+  # pgbench aborts a client (and exits non-zero) on any SQL error.
+  rps=$(awk '/^tps = / { print int($3) }' "$dir/out")
+  if [ -z "$rps" ] || [ "$rps" -eq 0 ]; then
+    cat "$dir/out" >&2
+    die "$label: no transactions/s from pgbench"
+  fi
+  # Per-transaction log: client, transaction, latency in µs, ...
+  p99=$(cat "$dir"/pgbench_log.* | awk '{ print $3 }' | sort -n | awk '
+    { v[NR] = $1 }
+    END { r = int(NR * 0.99); if (r < NR * 0.99) r++; printf "%.3f", v[r] / 1000 }')
+  rm -f "$dir"/pgbench_log.*
+}
+
+median() { # VALUES... -> the median (mean of the middle two for an even count)
+  printf '%s\n' "$@" | sort -g | awk '
+    { v[NR] = $1 }
+    END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+echo "store benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $("$pgbin/postgres" --version)"
+echo "$connections connections, one request in flight on each; sscd pool_size $pool; -T $duration s after $warmup s warm-up; $rounds round(s), alternating; medians below"
+echo "sscd on cores $server_cpu (threads = 1), ssc-loadgen and pgbench on cores $client_cpu, PostgreSQL unpinned"
+echo
+
+declare -A res
+for r in $(seq "$rounds"); do
+  run_sscd "sscd.get.$r" --method /ssc.v1.Organisations/Get --data-hex "$get_hex"
+  res[sscd.get.rps]+="$rps " res[sscd.get.p99]+="$p99 " res[sscd.get.cpu]+="$cpu_us "
+  res[sscd.get.pg]+="$pg_us "
+  printf 'round %d  Get     sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
+    "$r" "$rps" "$p99" "$cpu_us" "$pg_us"
+  run_pgbench "pgbench.get.$r" "$tmp/get.sql" "${pg_get[@]}"
+  res[pg.get.rps]+="$rps " res[pg.get.p99]+="$p99 "
+  printf 'round %d  Get     pgbench %7d tx/s   p99 %7.2f ms\n' "$r" "$rps" "$p99"
+  run_sscd "sscd.create.$r" --method /ssc.v1.Organisations/Create \
+    --data-hex "$create_hex" --vary-key --template-name "store bench "
+  res[sscd.create.rps]+="$rps " res[sscd.create.p99]+="$p99 " res[sscd.create.cpu]+="$cpu_us "
+  res[sscd.create.pg]+="$pg_us "
+  printf 'round %d  Create  sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
+    "$r" "$rps" "$p99" "$cpu_us" "$pg_us"
+  run_pgbench "pgbench.create.$r" "$tmp/create.sql" "${pg_create[@]}"
+  res[pg.create.rps]+="$rps " res[pg.create.p99]+="$p99 "
+  printf 'round %d  Create  pgbench %7d tx/s   p99 %7.2f ms\n' "$r" "$rps" "$p99"
+done
+kill -0 "$sscd_pid" 2>/dev/null || die "sscd died during the runs"
+
+med() { # KEY -> the median of its rounds
+  # shellcheck disable=SC2086 # the per-round list is split on purpose
+  median ${res[$1]}
+}
+
+echo
+printf '%-8s %14s %12s %14s %12s %8s\n' call "sscd req/s" "sscd p99" "pgbench tx/s" "pgbench p99" ratio
+for c in get create; do
+  s=$(med "sscd.$c.rps") p=$(med "pg.$c.rps")
+  rt=$(ratio "$s" "$p")
+  verdict=ok
+  awk -v x="$rt" 'BEGIN { exit !(x >= 0.7) }' || verdict="TARGET MISSED"
+  printf '%-8s %14.0f %9.2f ms %14.0f %9.2f ms %8s  (target >= 0.70: %s)\n' \
+    "${c^}" "$s" "$(med "sscd.$c.p99")" "$p" "$(med "pg.$c.p99")" "$rt" "$verdict"
+done
+echo "CPU per call through sscd (medians): Get: sscd $(med sscd.get.cpu) us, PostgreSQL $(med sscd.get.pg) us;" \
+  "Create: sscd $(med sscd.create.cpu) us, PostgreSQL $(med sscd.create.pg) us"
