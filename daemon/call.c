@@ -817,7 +817,6 @@ void ssc__call_run_deferred(ssc_loop *loop)
             call->method->on_drain(call);
         ssc_call_unref(call);
     }
-    uv_idle_stop(&loop->defer_idle);
 }
 
 /* ---- accessors ---------------------------------------------------------- */

@@ -187,6 +187,7 @@ static void io_closed(ssc_h2io *io)
 {
     ssc_conn *c = container_of(io, ssc_conn, io);
 
+    ssc__link_remove(&c->flush_link);
     while (!ssc__link_empty(&c->calls))
         ssc__call_conn_lost(ssc__call_of_conn_link(c->calls.next));
     if (!uv_is_closing((uv_handle_t *)&c->timer))
@@ -263,6 +264,7 @@ int ssc__conn_accept(ssc_loop *loop)
 
     c->loop = loop;
     ssc__link_init(&c->calls);
+    ssc__link_init(&c->flush_link);
     ssc__link_insert(&loop->conns, &c->link);
     rc = ssc_h2io_init(&c->io, &loop->uv, loop->ssl_ctx, 1, &conn_cbs,
                        loop->scratch, sizeof(loop->scratch));
@@ -302,9 +304,32 @@ void ssc__conn_abort(ssc_conn *c)
     ssc_h2io_close(&c->io);
 }
 
+static void idle_noop(uv_idle_t *h)
+{
+    (void)h;
+}
+
 void ssc__conn_flush(ssc_conn *c)
 {
-    ssc_h2io_flush(&c->io);
+    ssc_loop *loop = c->loop;
+
+    /* Inside a read the pump flushes when it is done. */
+    if (c->io.closing || c->io.in_pump || !ssc__link_empty(&c->flush_link))
+        return;
+    /* While flushes wait, the loop must not block in poll before its check
+     * phase: the idle handle keeps it turning. */
+    uv_idle_start(&loop->defer_idle, idle_noop);
+    ssc__link_insert(&loop->flushq, &c->flush_link);
+}
+
+void ssc__conn_run_flushes(ssc_loop *loop)
+{
+    while (!ssc__link_empty(&loop->flushq)) {
+        ssc_conn *c = container_of(loop->flushq.next, ssc_conn, flush_link);
+
+        ssc__link_remove(&c->flush_link);
+        ssc_h2io_flush(&c->io);
+    }
 }
 
 void ssc__conn_stream_opened(ssc_conn *c)

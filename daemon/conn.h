@@ -18,7 +18,8 @@
 struct ssc_conn {
     ssc_h2io io; /* the TCP handle inside is the connection's lifetime */
     ssc_loop *loop;
-    ssc_link link;    /* in loop->conns */
+    ssc_link link;       /* in loop->conns */
+    ssc_link flush_link; /* in loop->flushq while a flush is due */
     ssc_link calls;   /* ssc_call.conn_link */
     uv_timer_t timer; /* handshake, then idle */
     ssc_peer peer;
@@ -41,8 +42,14 @@ void ssc__conn_goaway(ssc_conn *c);
 /* Closes at once, cancelling every call. */
 void ssc__conn_abort(ssc_conn *c);
 
-/* Sends what the session has queued; safe from any callback. */
+/* Asks for what the session has queued to be sent. Safe from any callback:
+ * the write happens once per loop iteration (in the loop's check phase), so
+ * responses completed in the same iteration share TLS records and one
+ * write. */
 void ssc__conn_flush(ssc_conn *c);
+
+/* Sends for every connection that asked; run by the loop's check phase. */
+void ssc__conn_run_flushes(ssc_loop *loop);
 
 /* Called by call.c when a stream opens or closes, to run the idle timer. */
 void ssc__conn_stream_opened(ssc_conn *c);

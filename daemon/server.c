@@ -211,9 +211,16 @@ void ssc__server_conn_gone(ssc_loop *loop)
     loop_close_handles(loop);
 }
 
+/* After each poll: deferred handler callbacks first (they may produce
+ * output), then one flush per connection that has output. */
 static void on_check(uv_check_t *h)
 {
-    ssc__call_run_deferred(container_of(h, ssc_loop, defer_check));
+    ssc_loop *loop = container_of(h, ssc_loop, defer_check);
+
+    ssc__call_run_deferred(loop);
+    ssc__conn_run_flushes(loop);
+    if (ssc__link_empty(&loop->deferred) && ssc__link_empty(&loop->flushq))
+        uv_idle_stop(&loop->defer_idle);
 }
 
 static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
@@ -227,6 +234,7 @@ static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
     ssc__link_init(&loop->conns);
     ssc__link_init(&loop->watchers);
     ssc__link_init(&loop->deferred);
+    ssc__link_init(&loop->flushq);
     atomic_init(&loop->cmd, 0);
     atomic_init(&loop->pending_ctx, NULL);
     uv_loop_init(&loop->uv);

@@ -64,6 +64,7 @@ typedef struct ssc_loop {
     ssc_link conns;    /* ssc_conn.link */
     ssc_link watchers; /* health Watch calls */
     ssc_link deferred; /* calls with a pending on_drain */
+    ssc_link flushq;   /* connections with output to send */
     unsigned draining : 1;
     unsigned listening : 1;
     uint8_t scratch[65536]; /* socket read buffer shared by this loop's io */
