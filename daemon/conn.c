@@ -238,8 +238,11 @@ static int on_handshake(ssc_h2io *io)
     }
     c->peer.verified = ssc_tls_peer(
         io->ssl, c->peer.subject, sizeof(c->peer.subject), c->peer.fingerprint);
-    if (nghttp2_session_server_new2(&io->h2, c->loop->h2_callbacks, c,
-                                    c->loop->h2_option) != 0)
+    /* Only the identity above is used from here on; the rest of the chain the
+     * client sent would sit in memory as long as the connection. */
+    ssc_tls_drop_peer_chain(io->ssl);
+    if (nghttp2_session_server_new3(&io->h2, c->loop->h2_callbacks, c,
+                                    c->loop->h2_option, ssc_h2io_mem()) != 0)
         return SSC_EH2;
     if (submit_settings(c) != 0)
         return SSC_EH2;

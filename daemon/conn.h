@@ -20,8 +20,8 @@ struct ssc_conn {
     ssc_loop *loop;
     ssc_link link;       /* in loop->conns */
     ssc_link flush_link; /* in loop->flushq while a flush is due */
-    ssc_link calls;   /* ssc_call.conn_link */
-    uv_timer_t timer; /* handshake, then idle */
+    ssc_link calls;      /* ssc_call.conn_link */
+    uv_timer_t timer;    /* handshake, then idle */
     ssc_peer peer;
     unsigned nstreams;
     unsigned handles; /* open uv handles; freed when it reaches 0 */

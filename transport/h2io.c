@@ -7,7 +7,7 @@
  * not take at once, one uv_write that owns a copy.
  *
  * Entry points: ssc_h2io_init(), ssc_h2io_start(), ssc_h2io_flush(),
- * ssc_h2io_close(), ssc_h2io_alpn_is_h2().
+ * ssc_h2io_close(), ssc_h2io_alpn_is_h2(), ssc_h2io_mem().
  */
 #include "h2io.h"
 
@@ -17,6 +17,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define container_of(ptr, type, member)                                        \
     ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -28,6 +30,12 @@
 /* io->out keeps its allocation between writes only up to this size: idle
  * connections hold no output buffer. */
 #define OUT_KEEP_MAX 0
+
+/* Fresh nghttp2 blocks at least this large get their inner pages released
+ * (ssc_h2io_mem()): the frame buffer every session allocates at creation
+ * (NGHTTP2_FRAMEBUF_CHUNKLEN, 16394 bytes), and the rare header block or field
+ * that large. */
+#define LAZY_MIN (16 * 1024)
 
 typedef struct write_req {
     uv_write_t req;
@@ -115,6 +123,62 @@ int ssc_h2io_init(ssc_h2io *io, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
     else
         SSL_set_connect_state(io->ssl);
     return 0;
+}
+
+/* Gives the whole pages inside [p, p + n) back to the kernel: they read as
+ * zeros and take memory again only once written. Only for bytes nobody has
+ * written yet, such as a block malloc has just returned. */
+static void release_pages(void *p, size_t n)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + n) & ~(page - 1);
+
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+static void *h2mem_malloc(size_t n, void *user_data)
+{
+    void *p = malloc(n);
+
+    (void)user_data;
+    if (p != NULL && n >= LAZY_MIN)
+        release_pages(p, n);
+    return p;
+}
+
+static void h2mem_free(void *p, void *user_data)
+{
+    (void)user_data;
+    free(p);
+}
+
+static void *h2mem_calloc(size_t nmemb, size_t size, void *user_data)
+{
+    (void)user_data;
+    return calloc(nmemb, size);
+}
+
+/* nghttp2 creates its buffers, the frame buffer among them, with
+ * realloc(NULL, n). */
+static void *h2mem_realloc(void *p, size_t n, void *user_data)
+{
+    if (p == NULL)
+        return h2mem_malloc(n, user_data);
+    return realloc(p, n);
+}
+
+static nghttp2_mem h2mem = {
+    .malloc = h2mem_malloc,
+    .free = h2mem_free,
+    .calloc = h2mem_calloc,
+    .realloc = h2mem_realloc,
+};
+
+nghttp2_mem *ssc_h2io_mem(void)
+{
+    return &h2mem;
 }
 
 int ssc_h2io_alpn_is_h2(const ssc_h2io *io)

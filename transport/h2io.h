@@ -20,7 +20,7 @@
  * which the owner frees there.
  *
  * Entry points: ssc_h2io_init(), ssc_h2io_start(), ssc_h2io_flush(),
- * ssc_h2io_close(), ssc_h2io_alpn_is_h2().
+ * ssc_h2io_close(), ssc_h2io_alpn_is_h2(), ssc_h2io_mem().
  */
 #ifndef SSC_H2IO_H
 #define SSC_H2IO_H
@@ -86,5 +86,13 @@ void ssc_h2io_close(ssc_h2io *io);
 
 /* Non-zero when the handshake negotiated ALPN "h2". */
 int ssc_h2io_alpn_is_h2(const ssc_h2io *io);
+
+/* The allocator to create io->h2 with (nghttp2_session_*_new3). It is malloc,
+ * except that a fresh block of 16 KiB or more has the whole pages inside it
+ * handed back to the kernel before nghttp2 gets it: nghttp2 allocates each
+ * session's outbound frame buffer (16 KiB) up front, and a connection that only
+ * ever sends small frames then keeps one page of it resident instead of four.
+ */
+nghttp2_mem *ssc_h2io_mem(void);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * tls.c - OpenSSL server and client contexts, and peer identity.
  *
- * Entry points: ssc_tls_server_ctx(), ssc_tls_client_ctx(), ssc_tls_peer().
+ * Entry points: ssc_tls_server_ctx(), ssc_tls_client_ctx(), ssc_tls_peer(),
+ * ssc_tls_drop_peer_chain().
  */
 #include "tls.h"
 
@@ -164,4 +165,20 @@ int ssc_tls_peer(SSL *ssl, char *subject, size_t subject_len,
     subject[n > 0 ? n : 0] = '\0';
     BIO_free(mem);
     return 1;
+}
+
+void ssc_tls_drop_peer_chain(SSL *ssl)
+{
+    /* The stack belongs to the SSL's session and holds one reference to each
+     * certificate, which is all that freeing the session would drop; the
+     * verified chain holds references of its own. Nothing reads the sent
+     * chain after the handshake: renegotiation is off, and a session ticket
+     * does not carry it. */
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    X509 *x;
+
+    if (chain == NULL)
+        return;
+    while ((x = sk_X509_pop(chain)) != NULL)
+        X509_free(x);
 }

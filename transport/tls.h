@@ -5,7 +5,8 @@
  * server verifies client certificates against a CA, required or optional; the
  * client verifies the server against a CA and presents its own certificate.
  *
- * Entry points: ssc_tls_server_ctx(), ssc_tls_client_ctx(), ssc_tls_peer().
+ * Entry points: ssc_tls_server_ctx(), ssc_tls_client_ctx(), ssc_tls_peer(),
+ * ssc_tls_drop_peer_chain().
  */
 #ifndef SSC_TLS_H
 #define SSC_TLS_H
@@ -31,5 +32,13 @@ SSL_CTX *ssc_tls_client_ctx(const char *ca, const char *cert, const char *key,
  * both set to "". subject must hold subject_len bytes, fingerprint 65. */
 int ssc_tls_peer(SSL *ssl, char *subject, size_t subject_len,
                  char fingerprint[65]);
+
+/* Frees the certificates the peer sent along with its own (the rest of its
+ * chain, often including the root it was issued by), which the SSL otherwise
+ * keeps, decoded, for the life of the connection: about 5 KiB each. Call once
+ * the handshake is done and the identity is read; afterwards
+ * SSL_get_peer_cert_chain() is empty. The peer's own certificate and the
+ * verified chain stay. */
+void ssc_tls_drop_peer_chain(SSL *ssl);
 
 #endif
