@@ -468,40 +468,61 @@ void ssc_call_finish(ssc_call *call, ssc_status code, const char *fmt, ...)
     finish(call, (int)code, msg);
 }
 
-int ssc_call_send_bytes(ssc_call *call, const uint8_t *msg, size_t len)
+/* Appends a framed message of len bytes to the queue and returns where its
+ * body goes, or NULL (with *rc set) when the call cannot send it. */
+static uint8_t *queue_message(ssc_call *call, size_t len, int *rc)
 {
-    uint8_t hdr[SSC_FRAME_HEADER_LEN];
+    uint8_t *dst;
 
+    *rc = 0;
     if (ssc_call_is_done(call) || call->conn == NULL)
-        return SSC_ECLOSED;
-    if (len > cfg_of(call)->max_message_bytes)
-        return SSC_ETOOBIG;
-    ssc_frame_header(hdr, 0, (uint32_t)len);
-    (void)ssc_buf_append(&call->outq, hdr, sizeof(hdr));
-    (void)ssc_buf_append(&call->outq, msg, len);
+        *rc = SSC_ECLOSED;
+    else if (len > cfg_of(call)->max_message_bytes)
+        *rc = SSC_ETOOBIG;
+    if (*rc != 0)
+        return NULL;
+    /* The queue has no cap (ssc_buf_init(&outq, 0)): this cannot fail. */
+    dst = ssc_buf_reserve(&call->outq, SSC_FRAME_HEADER_LEN + len);
+    ssc_frame_header(dst, 0, (uint32_t)len);
+    call->outq.len += SSC_FRAME_HEADER_LEN + len;
+    return dst + SSC_FRAME_HEADER_LEN;
+}
+
+/* Puts what queue_message() queued on its way. */
+static void queued(ssc_call *call)
+{
     if (!call->headers_sent)
         submit_headers(call, 0);
     else
         resume(call);
     ssc__conn_flush(call->conn);
+}
+
+int ssc_call_send_bytes(ssc_call *call, const uint8_t *msg, size_t len)
+{
+    int rc;
+    uint8_t *dst = queue_message(call, len, &rc);
+
+    if (dst == NULL)
+        return rc;
+    memcpy(dst, msg, len);
+    queued(call);
     return 0;
 }
 
+/* Packs straight into the response queue: one copy of the message fewer, and
+ * no buffer to allocate and free per response. */
 int ssc_call_send(ssc_call *call, const ProtobufCMessage *msg)
 {
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf;
     int rc;
+    uint8_t *dst =
+        queue_message(call, protobuf_c_message_get_packed_size(msg), &rc);
 
-    if (ssc_call_is_done(call) || call->conn == NULL)
-        return SSC_ECLOSED;
-    if (len > cfg_of(call)->max_message_bytes)
-        return SSC_ETOOBIG;
-    buf = ssc_xmalloc(len);
-    protobuf_c_message_pack(msg, buf);
-    rc = ssc_call_send_bytes(call, buf, len);
-    free(buf);
-    return rc;
+    if (dst == NULL)
+        return rc;
+    protobuf_c_message_pack(msg, dst);
+    queued(call);
+    return 0;
 }
 
 int ssc_call_add_initial_md(ssc_call *call, const char *key,

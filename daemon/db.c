@@ -42,6 +42,9 @@ static const ssc_db_stmt timeout_stmt = {
 static const ssc_db_stmt *registry[MAX_STMTS] = {&timeout_stmt};
 static size_t nregistry = 1;
 
+/* values is one allocation: the pointer array followed by the strings it
+ * points to, so a statement costs one malloc however many parameters it has
+ * (statement 0's single value points into its job instead). */
 typedef struct job_stmt {
     const ssc_db_stmt *stmt;
     char **values;
@@ -53,6 +56,8 @@ struct ssc_db_job {
     ssc_db_cb cb; /* NULL once cancelled */
     void *arg;
     uint64_t timeout_ms;
+    char timeout_text[24]; /* statement 0's parameter, written at send time */
+    char *timeout_value[2];
     job_stmt stmts[SSC_DB_MAX_PARAMS];
     size_t nstmts;
     int attempts;
@@ -146,25 +151,41 @@ int ssc_db_register(const ssc_db_stmt *stmts, size_t n)
     return 0;
 }
 
+/* Copies values into one block (see job_stmt): a job is built once per
+ * call, and a malloc per parameter was a measurable part of a call's cost. */
 static void job_add_stmt(ssc_db_job *job, const ssc_db_stmt *s,
                          const char *const *values)
 {
     job_stmt *js = &job->stmts[job->nstmts++];
+    size_t n = (size_t)s->nparams, lens[SSC_DB_MAX_PARAMS], bytes = 0;
+    char *text;
 
+    for (size_t i = 0; i < n; i++) {
+        lens[i] = values[i] != NULL ? strlen(values[i]) + 1 : 0;
+        bytes += lens[i];
+    }
     js->stmt = s;
-    js->values = ssc_xcalloc((size_t)s->nparams + 1, sizeof(char *));
-    for (int i = 0; i < s->nparams; i++)
-        js->values[i] = values[i] != NULL ? ssc_xstrdup(values[i]) : NULL;
+    js->values = ssc_xmalloc((n + 1) * sizeof(char *) + bytes);
+    text = (char *)(js->values + n + 1);
+    for (size_t i = 0; i < n; i++) {
+        js->values[i] = values[i] != NULL ? text : NULL;
+        memcpy(text, values[i] != NULL ? values[i] : "", lens[i]);
+        text += lens[i];
+    }
+    js->values[n] = NULL;
 }
 
 ssc_db_job *ssc_db_job_new(void)
 {
     ssc_db_job *job = ssc_xcalloc(1, sizeof(*job));
-    const char *none = "0";
 
     ssc__link_init(&job->link);
-    /* Slot 0 is the statement_timeout; its value is set at send time. */
-    job_add_stmt(job, &timeout_stmt, &none);
+    /* Slot 0 is the statement_timeout; send_job() writes its value into
+     * timeout_text, which the slot's only parameter points at. */
+    job->timeout_value[0] = job->timeout_text;
+    job->stmts[0].stmt = &timeout_stmt;
+    job->stmts[0].values = job->timeout_value;
+    job->nstmts = 1;
     return job;
 }
 
@@ -187,13 +208,26 @@ void ssc_db_job_timeout(ssc_db_job *job, uint64_t ms)
     job->timeout_ms = ms;
 }
 
+/* Only the statements the job has can hold results, and the texts of r are
+ * read only once job_error() wrote them whole: clearing no more than that
+ * keeps this off the per-call profile (r alone is over 1 KiB). */
 static void job_clear_results(ssc_db_job *job)
 {
-    for (size_t i = 0; i < SSC_DB_MAX_PARAMS; i++) {
+    /* An internal job counts more statements than it has result slots. */
+    size_t n =
+        job->nstmts < SSC_DB_MAX_PARAMS ? job->nstmts : SSC_DB_MAX_PARAMS;
+
+    for (size_t i = 0; i < n; i++) {
         PQclear(job->res[i]);
         job->res[i] = NULL;
     }
-    memset(&job->r, 0, sizeof(job->r));
+    job->r.ok = 0;
+    job->r.status = 0;
+    job->r.sqlstate[0] = '\0';
+    job->r.message[0] = '\0';
+    job->r.detail[0] = '\0';
+    job->r.nres = 0;
+    job->r.res = NULL;
     job->stage = 0;
     job->got = 0;
 }
@@ -201,11 +235,9 @@ static void job_clear_results(ssc_db_job *job)
 static void job_free(ssc_db_job *job)
 {
     job_clear_results(job);
-    for (size_t i = 0; !job->internal && i < job->nstmts; i++) {
-        for (int k = 0; k < job->stmts[i].stmt->nparams; k++)
-            free(job->stmts[i].values[k]);
+    /* Statement 0's values live in the job; an internal job has none. */
+    for (size_t i = 1; !job->internal && i < job->nstmts; i++)
         free(job->stmts[i].values);
-    }
     free(job);
 }
 
@@ -392,13 +424,9 @@ static void job_finished(ssc_db *db, ssc_db_job *job)
 
 static int send_job(db_conn *c, ssc_db_job *job)
 {
-    char timeout[24];
-
-    snprintf(timeout, sizeof(timeout), "%llu",
+    snprintf(job->timeout_text, sizeof(job->timeout_text), "%llu",
              (unsigned long long)(job->timeout_ms ? job->timeout_ms
                                                   : c->db->default_timeout_ms));
-    free(job->stmts[0].values[0]);
-    job->stmts[0].values[0] = ssc_xstrdup(timeout);
     for (size_t i = 0; i < job->nstmts; i++) {
         const job_stmt *s = &job->stmts[i];
 

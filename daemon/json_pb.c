@@ -31,10 +31,21 @@
 /* Nesting of messages in JSON rows; ours go two deep. */
 #define MAX_DEPTH 16
 
+/* The path to the value being decoded ("organisations[2].kind") is kept as
+ * the fields walked into, and written out only when a value fails: formatting
+ * it for every field was a tenth of the cost of mapping an answer. */
+typedef struct path_seg {
+    const char *name;
+    size_t index; /* the element of a repeated field, or NO_INDEX */
+} path_seg;
+
+#define NO_INDEX SIZE_MAX
+
 typedef struct decoder {
     char *err;
     size_t errlen;
-    char path[256]; /* "organisations[2].kind" */
+    size_t depth;                       /* segments in use */
+    path_seg path[2 * (MAX_DEPTH + 2)]; /* a field each level, and slack */
 } decoder;
 
 static int decode_message(decoder *d, const ProtobufCMessageDescriptor *desc,
@@ -43,15 +54,36 @@ static int decode_message(decoder *d, const ProtobufCMessageDescriptor *desc,
 static int fail(decoder *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Writes the path of the value being decoded into buf. */
+static void path_text(const decoder *d, char *buf, size_t n)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->depth && len < n; i++) {
+        const path_seg *p = &d->path[i];
+        int w =
+            p->index == NO_INDEX
+                ? snprintf(buf + len, n - len, "%s%s", i ? "." : "", p->name)
+                : snprintf(buf + len, n - len, "%s%s[%zu]", i ? "." : "",
+                           p->name, p->index);
+
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
 static int fail(decoder *d, const char *fmt, ...)
 {
-    char why[192];
+    char why[192], path[256];
     va_list ap;
 
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    snprintf(d->err, d->errlen, "%s: %s", d->path, why);
+    path_text(d, path, sizeof(path));
+    snprintf(d->err, d->errlen, "%s: %s", path, why);
     return SSC_EINVAL;
 }
 
@@ -303,7 +335,7 @@ static int decode_repeated(decoder *d, const ProtobufCFieldDescriptor *f,
     char *base = (char *)m;
     size_t *count = (size_t *)(base + f->quantifier_offset);
     size_t n = json_array_size(arr), size = elem_size(f->type);
-    size_t plen = strlen(d->path);
+    path_seg *seg = &d->path[d->depth - 1];
     char *elems;
 
     if (!json_is_array(arr))
@@ -315,25 +347,27 @@ static int decode_repeated(decoder *d, const ProtobufCFieldDescriptor *f,
     for (size_t i = 0; i < n; i++) {
         int rc;
 
-        snprintf(d->path + plen, sizeof(d->path) - plen, "[%zu]", i);
+        seg->index = i;
         rc =
             decode_value(d, f, json_array_get(arr, i), depth, elems + i * size);
         if (rc != 0)
             return rc;
         *count = i + 1; /* so a failure frees exactly what was made */
     }
-    d->path[plen] = '\0';
+    seg->index = NO_INDEX;
     return 0;
 }
 
 static int decode_field(decoder *d, const ProtobufCFieldDescriptor *f,
                         const json_t *v, int depth, ProtobufCMessage *m)
 {
-    size_t plen = strlen(d->path);
     int rc;
 
-    snprintf(d->path + plen, sizeof(d->path) - plen, "%s%s",
-             plen > 0 ? "." : "", f->name);
+    /* decode_message() refuses to go deeper than MAX_DEPTH, so this stays
+     * inside path[]. */
+    d->path[d->depth].name = f->name;
+    d->path[d->depth].index = NO_INDEX;
+    d->depth++;
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         rc = decode_repeated(d, f, v, depth, m);
     } else {
@@ -342,7 +376,7 @@ static int decode_field(decoder *d, const ProtobufCFieldDescriptor *f,
             set_present(m, f);
     }
     if (rc == 0)
-        d->path[plen] = '\0';
+        d->depth--;
     return rc;
 }
 
