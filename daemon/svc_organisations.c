@@ -15,18 +15,17 @@
 
 #include "json_pb.h"
 #include "store.h"
+#include "valid.h"
 
 #include "ssc/v1/organisations.pb-c.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define NAME_MAX_CHARS 200
 #define SHORT_NAME_MAX_CHARS 32
-#define KEY_MAX_BYTES 128
 
 static const ssc_db_stmt stmts[] = {
     {"org_create",
@@ -49,56 +48,14 @@ static const char *const mask_fields[] = {"name", "short_name", "country",
 
 /* ---- input rules ------------------------------------------------------ */
 
-static int reject(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int reject(char *why, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* The database trims names of these before it checks and stores them. */
-#define BLANKS " \t\r\n"
-
-/* Checks a name the way the database will: after trimming, at most max
- * characters (UTF-8 code points), no control characters, and not empty
- * unless empty_ok. */
-static int check_text(const char *field, const char *s, size_t max,
-                      int empty_ok, char *why, size_t n)
-{
-    size_t start = strspn(s, BLANKS), end = strlen(s), chars = 0;
-
-    while (end > start && strchr(BLANKS, s[end - 1]) != NULL)
-        end--;
-    for (size_t i = start; i < end; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f)
-            return reject(why, n, "%s: must not contain control characters",
-                          field);
-        chars += (c & 0xC0) != 0x80;
-    }
-    if (chars == 0 && !empty_ok)
-        return reject(why, n, "%s: must not be empty", field);
-    if (chars > max)
-        return reject(why, n, "%s: must be at most %zu characters, not %zu",
-                      field, max, chars);
-    return 0;
-}
-
 static int check_name(const char *s, char *why, size_t n)
 {
-    return check_text("name", s, NAME_MAX_CHARS, 0, why, n);
+    return ssc_valid_text("name", s, NAME_MAX_CHARS, 0, why, n);
 }
 
 static int check_short_name(const char *s, char *why, size_t n)
 {
-    return check_text("short_name", s, SHORT_NAME_MAX_CHARS, 1, why, n);
+    return ssc_valid_text("short_name", s, SHORT_NAME_MAX_CHARS, 1, why, n);
 }
 
 static int is_country(const char *s)
@@ -110,36 +67,30 @@ static int is_country(const char *s)
 static int check_country(const char *s, char *why, size_t n)
 {
     if (!is_country(s))
-        return reject(why, n,
-                      "country: must be an ISO 3166-1 alpha-2 code such as "
-                      "DK, not \"%.16s\"",
-                      s);
-    return 0;
-}
-
-static int check_key(const char *key, char *why, size_t n)
-{
-    if (strlen(key) > KEY_MAX_BYTES)
-        return reject(why, n, "idempotency_key: must be at most %d bytes",
-                      KEY_MAX_BYTES);
+        return ssc_valid_reject(
+            why, n,
+            "country: must be an ISO 3166-1 alpha-2 code such as "
+            "DK, not \"%.16s\"",
+            s);
     return 0;
 }
 
 static int check_create(const Ssc__V1__CreateOrganisationRequest *req,
                         char *why, size_t n)
 {
-    if (check_key(req->idempotency_key, why, n) != 0 ||
+    if (ssc_valid_idempotency_key(req->idempotency_key, why, n) != 0 ||
         check_name(req->name, why, n) != 0 ||
         check_short_name(req->short_name, why, n) != 0 ||
         check_country(req->country, why, n) != 0)
         return -1;
     if (req->kind == 0)
-        return reject(why, n, "kind: must be set");
+        return ssc_valid_reject(why, n, "kind: must be set");
     if (protobuf_c_enum_descriptor_get_value(
             &ssc__v1__organisation_kind__descriptor, (int)req->kind) == NULL)
-        return reject(why, n, "kind: unknown value %d", (int)req->kind);
+        return ssc_valid_reject(why, n, "kind: unknown value %d",
+                                (int)req->kind);
     if (req->parent_id < 0)
-        return reject(why, n, "parent_id: must not be negative");
+        return ssc_valid_reject(why, n, "parent_id: must not be negative");
     return 0;
 }
 
@@ -158,17 +109,18 @@ static int check_mask(const Ssc__V1__UpdateOrganisationRequest *req, char *why,
     size_t nfields = sizeof(mask_fields) / sizeof(mask_fields[0]);
 
     if (req->n_update_mask == 0)
-        return reject(why, n, "update_mask: must not be empty");
+        return ssc_valid_reject(why, n, "update_mask: must not be empty");
     for (size_t i = 0; i < req->n_update_mask; i++) {
         size_t f = 0;
 
         while (f < nfields && strcmp(req->update_mask[i], mask_fields[f]) != 0)
             f++;
         if (f == nfields)
-            return reject(why, n,
-                          "update_mask: unknown field \"%.32s\" (fields: "
-                          "name, short_name, country, parent_id)",
-                          req->update_mask[i]);
+            return ssc_valid_reject(
+                why, n,
+                "update_mask: unknown field \"%.32s\" (fields: "
+                "name, short_name, country, parent_id)",
+                req->update_mask[i]);
     }
     return 0;
 }
@@ -176,12 +128,13 @@ static int check_mask(const Ssc__V1__UpdateOrganisationRequest *req, char *why,
 static int check_update(const Ssc__V1__UpdateOrganisationRequest *req,
                         char *why, size_t n)
 {
-    if (check_key(req->idempotency_key, why, n) != 0)
+    if (ssc_valid_idempotency_key(req->idempotency_key, why, n) != 0)
         return -1;
     if (req->id <= 0)
-        return reject(why, n, "id: must be set");
+        return ssc_valid_reject(why, n, "id: must be set");
     if (req->expected_version < 0)
-        return reject(why, n, "expected_version: must not be negative");
+        return ssc_valid_reject(why, n,
+                                "expected_version: must not be negative");
     if (check_mask(req, why, n) != 0)
         return -1;
     if (in_mask(req, "name") && check_name(req->name, why, n) != 0)
@@ -192,20 +145,14 @@ static int check_update(const Ssc__V1__UpdateOrganisationRequest *req,
     if (in_mask(req, "country") && check_country(req->country, why, n) != 0)
         return -1;
     if (in_mask(req, "parent_id") && req->parent_id < 0)
-        return reject(why, n, "parent_id: must not be negative");
+        return ssc_valid_reject(why, n, "parent_id: must not be negative");
     if (in_mask(req, "parent_id") && req->parent_id == req->id)
-        return reject(why, n, "parent_id: may not be the organisation itself");
+        return ssc_valid_reject(
+            why, n, "parent_id: may not be the organisation itself");
     return 0;
 }
 
 /* ---- parameters ------------------------------------------------------- */
-
-/* An integer as a statement parameter (0 means "none" to the database). */
-static const char *decimal(int64_t v, char buf[24])
-{
-    snprintf(buf, 24, "%" PRId64, v);
-    return buf;
-}
 
 /* The mask as a text[] literal, fields in a fixed order and each once. Every
  * entry was checked against mask_fields, so nothing needs quoting. */
@@ -259,7 +206,7 @@ static void create(ssc_call *call, const ProtobufCMessage *msg)
     v[4] = ssc_json_pb_enum_name(&ssc__v1__organisation_kind__descriptor,
                                  (int)req->kind, kind, sizeof(kind));
     v[5] = req->country;
-    v[6] = decimal(req->parent_id, parent);
+    v[6] = ssc_valid_int64_param(req->parent_id, parent);
     ssc_db_job_add(job, "org_create", 7, v);
     ssc_store_run(call, job, reply_organisation);
 }
@@ -283,13 +230,13 @@ static void update(ssc_call *call, const ProtobufCMessage *msg)
     mask_literal(req, mask, sizeof(mask));
     v[0] = req->idempotency_key;
     v[1] = hash;
-    v[2] = decimal(req->id, id);
-    v[3] = decimal(req->expected_version, version);
+    v[2] = ssc_valid_int64_param(req->id, id);
+    v[3] = ssc_valid_int64_param(req->expected_version, version);
     v[4] = mask;
     v[5] = req->name;
     v[6] = req->short_name;
     v[7] = req->country;
-    v[8] = decimal(req->parent_id, parent);
+    v[8] = ssc_valid_int64_param(req->parent_id, parent);
     ssc_db_job_add(job, "org_update", 9, v);
     ssc_store_run(call, job, reply_organisation);
 }
@@ -309,7 +256,7 @@ static void get(ssc_call *call, const ProtobufCMessage *msg)
     job = ssc_store_begin(call, ssc_roles_readers);
     if (job == NULL)
         return;
-    v[0] = decimal(req->id, id);
+    v[0] = ssc_valid_int64_param(req->id, id);
     ssc_db_job_add(job, "org_get", 1, v);
     ssc_store_run(call, job, reply_organisation);
 }
@@ -320,7 +267,8 @@ static int check_list(const Ssc__V1__ListOrganisationsRequest *req, char *why,
     if (req->kind != 0 &&
         protobuf_c_enum_descriptor_get_value(
             &ssc__v1__organisation_kind__descriptor, (int)req->kind) == NULL)
-        return reject(why, n, "kind: unknown value %d", (int)req->kind);
+        return ssc_valid_reject(why, n, "kind: unknown value %d",
+                                (int)req->kind);
     if (req->country[0] != '\0' && check_country(req->country, why, n) != 0)
         return -1;
     return 0;

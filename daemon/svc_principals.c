@@ -14,16 +14,15 @@
 
 #include "json_pb.h"
 #include "store.h"
+#include "valid.h"
 
 #include "ssc/v1/principals.pb-c.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_MAX_BYTES 128
 #define NAME_MAX_CHARS 200
 /* ssc_peer keeps the subject in 256 bytes: a longer one never matches. */
 #define SUBJECT_MAX_BYTES 255
@@ -40,19 +39,6 @@ static const ssc_db_stmt stmts[] = {
 
 /* ---- input rules ------------------------------------------------------ */
 
-static int reject(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int reject(char *why, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(why, n, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int is_fingerprint(const char *s)
 {
     return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
@@ -65,29 +51,9 @@ static int needs_organisation(Ssc__V1__Role role)
            role == SSC__V1__ROLE__ROLE_RECONCILER;
 }
 
-/* The database trims names of these before it checks and stores them. */
-#define BLANKS " \t\r\n"
-
-/* Checks the name the way the database will: after trimming, at most
- * NAME_MAX_CHARS characters (UTF-8 code points) and no control characters.
- * (The same rule as an organisation's name, which may not be empty.) */
 static int check_name(const char *s, char *why, size_t n)
 {
-    size_t start = strspn(s, BLANKS), end = strlen(s), chars = 0;
-
-    while (end > start && strchr(BLANKS, s[end - 1]) != NULL)
-        end--;
-    for (size_t i = start; i < end; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f)
-            return reject(why, n, "name: must not contain control characters");
-        chars += (c & 0xC0) != 0x80;
-    }
-    if (chars > NAME_MAX_CHARS)
-        return reject(why, n, "name: must be at most %d characters, not %zu",
-                      NAME_MAX_CHARS, chars);
-    return 0;
+    return ssc_valid_text("name", s, NAME_MAX_CHARS, 1, why, n);
 }
 
 static int check_identity(const Ssc__V1__AddPrincipalRequest *req, char *why,
@@ -97,44 +63,41 @@ static int check_identity(const Ssc__V1__AddPrincipalRequest *req, char *why,
     int has_fingerprint = req->fingerprint[0] != '\0';
 
     if (has_subject == has_fingerprint)
-        return reject(why, n, "subject, fingerprint: exactly one must be set");
+        return ssc_valid_reject(
+            why, n, "subject, fingerprint: exactly one must be set");
     if (has_fingerprint && !is_fingerprint(req->fingerprint))
-        return reject(why, n,
-                      "fingerprint: must be the SHA-256 of the certificate "
-                      "as 64 lower-case hex digits");
+        return ssc_valid_reject(
+            why, n,
+            "fingerprint: must be the SHA-256 of the certificate "
+            "as 64 lower-case hex digits");
     if (strlen(req->subject) > SUBJECT_MAX_BYTES)
-        return reject(why, n, "subject: must be at most %d bytes",
-                      SUBJECT_MAX_BYTES);
+        return ssc_valid_reject(why, n, "subject: must be at most %d bytes",
+                                SUBJECT_MAX_BYTES);
     return 0;
 }
 
 static int check_add(const Ssc__V1__AddPrincipalRequest *req, char *why,
                      size_t n)
 {
-    if (strlen(req->idempotency_key) > KEY_MAX_BYTES)
-        return reject(why, n, "idempotency_key: must be at most %d bytes",
-                      KEY_MAX_BYTES);
+    if (ssc_valid_idempotency_key(req->idempotency_key, why, n) != 0)
+        return -1;
     if (check_identity(req, why, n) != 0)
         return -1;
     if (req->role == 0)
-        return reject(why, n, "role: must be set");
+        return ssc_valid_reject(why, n, "role: must be set");
     if (protobuf_c_enum_descriptor_get_value(&ssc__v1__role__descriptor,
                                              (int)req->role) == NULL)
-        return reject(why, n, "role: unknown value %d", (int)req->role);
+        return ssc_valid_reject(why, n, "role: unknown value %d",
+                                (int)req->role);
     if (req->organisation_id < 0)
-        return reject(why, n, "organisation_id: must not be negative");
+        return ssc_valid_reject(why, n,
+                                "organisation_id: must not be negative");
     if (req->organisation_id == 0 && needs_organisation(req->role))
-        return reject(why, n, "organisation_id: must be set for role %s",
-                      req->role == SSC__V1__ROLE__ROLE_MINISTRY ? "ministry"
-                                                                : "reconciler");
+        return ssc_valid_reject(
+            why, n, "organisation_id: must be set for role %s",
+            req->role == SSC__V1__ROLE__ROLE_MINISTRY ? "ministry"
+                                                      : "reconciler");
     return check_name(req->name, why, n);
-}
-
-/* An integer as a statement parameter (0 means "none" to the database). */
-static const char *decimal(int64_t v, char buf[24])
-{
-    snprintf(buf, 24, "%" PRId64, v);
-    return buf;
 }
 
 /* ---- methods ---------------------------------------------------------- */
@@ -171,7 +134,7 @@ static void add(ssc_call *call, const ProtobufCMessage *msg)
     v[1] = hash;
     v[2] = req->subject;
     v[3] = req->fingerprint;
-    v[4] = decimal(req->organisation_id, org);
+    v[4] = ssc_valid_int64_param(req->organisation_id, org);
     v[5] = ssc_json_pb_enum_name(&ssc__v1__role__descriptor, (int)req->role,
                                  role, sizeof(role));
     v[6] = req->name;
@@ -202,7 +165,7 @@ static void list(ssc_call *call, const ProtobufCMessage *msg)
     job = ssc_store_begin(call, ssc_roles_admin);
     if (job != NULL) {
         snprintf(size, sizeof(size), "%d", page_size);
-        v[0] = decimal(req->organisation_id, org);
+        v[0] = ssc_valid_int64_param(req->organisation_id, org);
         v[1] = after[0] != '\0' ? after : "0";
         v[2] = size;
         ssc_db_job_add(job, "principal_list", 3, v);
@@ -215,14 +178,12 @@ static void disable(ssc_call *call, const ProtobufCMessage *msg)
 {
     const Ssc__V1__DisablePrincipalRequest *req =
         (const Ssc__V1__DisablePrincipalRequest *)msg;
-    char hash[67], id[24];
+    char hash[67], id[24], why[96];
     const char *v[3];
     ssc_db_job *job;
 
-    if (strlen(req->idempotency_key) > KEY_MAX_BYTES) {
-        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT,
-                        "idempotency_key: must be at most %d bytes",
-                        KEY_MAX_BYTES);
+    if (ssc_valid_idempotency_key(req->idempotency_key, why, sizeof(why))) {
+        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT, "%s", why);
         return;
     }
     if (req->id <= 0) {
@@ -235,7 +196,7 @@ static void disable(ssc_call *call, const ProtobufCMessage *msg)
     ssc_store_request_hash(call, msg, hash);
     v[0] = req->idempotency_key;
     v[1] = hash;
-    v[2] = decimal(req->id, id);
+    v[2] = ssc_valid_int64_param(req->id, id);
     ssc_db_job_add(job, "principal_disable", 3, v);
     ssc_store_run(call, job, reply_principal);
 }
