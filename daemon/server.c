@@ -16,6 +16,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "notify.h"
 #include "svc_health.h"
 #include "tls.h"
 
@@ -309,6 +310,7 @@ static void on_sigterm(uv_signal_t *h, int signum)
     m->draining = 1;
     SSC_LOG_INFO("received %s: draining",
                  signum == SIGINT ? "SIGINT" : "SIGTERM");
+    (void)ssc_notify("STOPPING=1");
     atomic_store(&m->server->serving, 0);
     send_cmd(m->server, SSC_LOOP_CMD_HEALTH | SSC_LOOP_CMD_DRAIN);
     uv_timer_start(&m->grace, on_grace,
@@ -323,6 +325,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     SSL_CTX *ctx;
 
     (void)signum;
+    (void)ssc_notify("RELOADING=1");
     ctx = ssc_tls_server_ctx(cfg->cert, cfg->key, cfg->client_ca,
                              cfg->client_auth == SSC_CLIENT_AUTH_REQUIRE, err,
                              sizeof(err));
@@ -330,6 +333,7 @@ static void on_sighup(uv_signal_t *h, int signum)
         SSC_LOG_ERROR("could not reload certificates, keeping the old ones: "
                       "%s",
                       err);
+        (void)ssc_notify("READY=1");
         return;
     }
     for (unsigned i = 0; i < m->server->nloops; i++) {
@@ -344,6 +348,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     SSL_CTX_free(ctx);
     send_cmd(m->server, SSC_LOOP_CMD_RELOAD);
     SSC_LOG_INFO("reloaded certificates from %s", cfg->cert);
+    (void)ssc_notify("READY=1");
 }
 
 static void on_loop_exited(uv_async_t *a)
@@ -441,6 +446,10 @@ int ssc_server_run(const ssc_config *cfg, ssc_router *router, SSL_CTX *ctx)
     }
     SSC_LOG_INFO("listening on %s:%u with %u loops", cfg->listen_host,
                  (unsigned)cfg->listen_port, s.nloops);
+    if (ssc_notify("READY=1") < 0)
+        SSC_LOG_WARN("could not tell systemd that sscd is ready "
+                     "(NOTIFY_SOCKET=%s)",
+                     getenv("NOTIFY_SOCKET"));
     uv_run(&m.uv, UV_RUN_DEFAULT);
     for (i = 0; i < s.nloops; i++) {
         uv_thread_join(&s.loops[i].thread);
