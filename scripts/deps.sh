@@ -12,7 +12,7 @@ build_pkgs=(
 )
 test_pkgs=(
   libcmocka-dev python3 python3-grpcio python3-grpc-tools python3-h2
-  grpc-proto nghttp2-client nghttp2-server clang-format cppcheck
+  grpc-proto nghttp2-client nghttp2-server clang-format cppcheck jq
 )
 
 want=("${build_pkgs[@]}")
