@@ -42,8 +42,6 @@
 #define MAX_NAME_PREFIX 200 /* so prefix + run id + counter fit in 256 */
 
 #ifndef container_of
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
 typedef enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_DONE } phase;

@@ -28,9 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 #define PATH_MAX_BYTES 1024
 #define ACCEPT_ENCODING "identity,gzip"
 

@@ -20,9 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 /* Receive windows: large enough that a 4 MiB message streams without waiting
  * for WINDOW_UPDATE round trips. */
 #define STREAM_WINDOW (1 << 20)

@@ -28,9 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 #define MAX_STMTS 64
 #define MAX_INFLIGHT 256 /* jobs pipelined on one connection */
 #define BACKOFF_MIN_MS 100

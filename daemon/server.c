@@ -29,9 +29,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 #define LISTEN_BACKLOG 1024
 
 typedef struct main_ctx {

@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 typedef Grpc__Health__V1__HealthCheckResponse__ServingStatus serving_status;
 
 typedef struct watcher {

@@ -36,9 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 /* The largest response payload a request may ask for. Larger messages than
  * the configured max_message_bytes are refused by ssc_call_send() anyway
  * (RESOURCE_EXHAUSTED); this cap refuses absurd sizes before allocating. */

@@ -28,11 +28,6 @@
 #include <netinet/in.h>
 #include <stdarg.h>
 
-#ifndef container_of
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-#endif
-
 typedef struct ssc_client_conn ssc_client_conn;
 
 struct ssc_client {

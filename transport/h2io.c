@@ -20,9 +20,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define container_of(ptr, type, member)                                        \
-    ((type *)((char *)(ptr)-offsetof(type, member)))
-
 /* The largest TLS record payload: plaintext is staged up to this before each
  * SSL_write so small HTTP/2 frames share records. */
 #define TLS_RECORD_MAX 16384

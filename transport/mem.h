@@ -7,13 +7,18 @@
  * growable byte buffer that refuses to grow past its cap.
  *
  * Entry points: ssc_xmalloc(), ssc_xcalloc(), ssc_xrealloc(), ssc_xstrdup(),
- * ssc_xstrndup(), ssc_buf_*().
+ * ssc_xstrndup(), ssc_buf_*(), container_of().
  */
 #ifndef SSC_MEM_H
 #define SSC_MEM_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The struct that embeds member at ptr: how a libuv callback finds the object
+ * that owns its handle (the handles are embedded, never allocated apart). */
+#define container_of(ptr, type, member)                                        \
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 
 void *ssc_xmalloc(size_t n);
 void *ssc_xcalloc(size_t nmemb, size_t size);
