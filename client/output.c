@@ -14,6 +14,7 @@
 #include "args.h"
 
 #include "mem.h"
+#include "pb_field.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -46,33 +47,6 @@ void cli_hex(const uint8_t *p, size_t n, char *out)
 }
 
 /* ---- reading fields ----------------------------------------------------- */
-
-static size_t elem_size(ProtobufCType type)
-{
-    switch (type) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return sizeof(int64_t);
-    case PROTOBUF_C_TYPE_FLOAT:
-        return sizeof(float);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return sizeof(double);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_ENUM:
-        return sizeof(int);
-    case PROTOBUF_C_TYPE_STRING:
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    default:
-        return sizeof(int32_t);
-    }
-}
 
 static int is_integer(ProtobufCType type)
 {
@@ -205,7 +179,7 @@ json_t *cli_json_from_msg(const ProtobufCMessage *msg)
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = repeated_count(msg, f);
             const char *base = repeated_base(msg, f);
-            size_t size = elem_size(f->type);
+            size_t size = ssc_pb_elem_size(f->type);
 
             v = json_array();
             for (size_t k = 0; k < n; k++)
@@ -280,7 +254,7 @@ static char *field_text(const ProtobufCMessage *msg,
     if (f->label != PROTOBUF_C_LABEL_REPEATED)
         return value_text(f, field_ptr(msg, f));
     n = repeated_count(msg, f);
-    size = elem_size(f->type);
+    size = ssc_pb_elem_size(f->type);
     for (size_t k = 0; k < n; k++) {
         char *one = value_text(f, repeated_base(msg, f) + k * size);
         size_t olen = one ? strlen(one) : 1;

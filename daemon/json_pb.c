@@ -17,6 +17,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "pb_field.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -225,35 +226,6 @@ static int decode_enum(decoder *d, const ProtobufCEnumDescriptor *desc,
     return fail(d, "unknown value \"%s\"", s);
 }
 
-/* Size of one element of a field in its C struct (or repeated array). */
-static size_t elem_size(ProtobufCType t)
-{
-    switch (t) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return sizeof(int64_t);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return sizeof(double);
-    case PROTOBUF_C_TYPE_FLOAT:
-        return sizeof(float);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_ENUM:
-        return sizeof(int);
-    case PROTOBUF_C_TYPE_STRING:
-        return sizeof(char *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(ProtobufCMessage *);
-    default:
-        return sizeof(int32_t);
-    }
-}
-
 /* Converts v into one value of field f stored at dst. */
 static int decode_value(decoder *d, const ProtobufCFieldDescriptor *f,
                         const json_t *v, int depth, void *dst)
@@ -334,7 +306,7 @@ static int decode_repeated(decoder *d, const ProtobufCFieldDescriptor *f,
 {
     char *base = (char *)m;
     size_t *count = (size_t *)(base + f->quantifier_offset);
-    size_t n = json_array_size(arr), size = elem_size(f->type);
+    size_t n = json_array_size(arr), size = ssc_pb_elem_size(f->type);
     path_seg *seg = &d->path[d->depth - 1];
     char *elems;
 
