@@ -172,6 +172,9 @@ static void verb_list(const cli_cmd *noun, char *out, size_t outlen)
 /* ---- helpers for subcommands -------------------------------------------- */
 
 static void vreport(const cli_cmd *cmd, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void vreport(const cli_cmd *cmd, const char *fmt, va_list ap)
 {
     fprintf(stderr, "ssc: ");
     if (cmd != NULL)

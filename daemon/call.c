@@ -671,12 +671,20 @@ static void deliver(ssc_call *call, const uint8_t *msg, size_t len)
 {
     ProtobufCMessage *req;
     char field[128];
+    int rc;
 
-    if (ssc_pb_check_strings(call->method->input, msg, len, field,
-                             sizeof(field)) != 0) {
+    rc = ssc_pb_check_strings(call->method->input, msg, len, field,
+                              sizeof(field));
+    if (rc == SSC_EINVAL) {
         ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT,
                         "%s: must be valid UTF-8 text without NUL bytes",
                         field);
+        return;
+    }
+    if (rc != 0) {
+        ssc_call_finish(call, SSC_STATUS_INTERNAL,
+                        "could not parse request message as %s",
+                        call->method->input->name);
         return;
     }
     req = protobuf_c_message_unpack(call->method->input, NULL, len, msg);

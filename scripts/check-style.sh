@@ -19,7 +19,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
-dirs=(transport daemon client tests/unit bench)
+dirs=(transport daemon client tests/unit tests/db tests/fuzz bench)
 build=${1:-}
 failed=()
 

@@ -2,6 +2,10 @@
 # Installs the Debian packages ssc needs to build, run and test, skipping what is
 # already there. Safe to run repeatedly; needs root (or sudo) only when something
 # is missing.
+#
+#   scripts/deps.sh           what building and running needs
+#   scripts/deps.sh --test    also what the tests need
+#   scripts/deps.sh --fuzz    also clang and libFuzzer, for fuzzing campaigns
 set -euo pipefail
 
 build_pkgs=(
@@ -14,11 +18,15 @@ test_pkgs=(
   libcmocka-dev python3 python3-grpcio python3-grpc-tools python3-h2
   grpc-proto nghttp2-client nghttp2-server clang-format cppcheck jq
 )
+# libFuzzer campaigns (tests/fuzz/README.md): clang and its runtimes, which
+# hold libFuzzer itself. Not needed for ctest's replay of the fuzz targets.
+fuzz_pkgs=(clang-14 libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-}" = "--test" ]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+--test) want+=("${test_pkgs[@]}") ;;
+--fuzz) want+=("${test_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -116,7 +116,8 @@ struct ssc_client_call {
 /* Returns a newly allocated formatted string. */
 char *ssc_client__printf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
-char *ssc_client__vprintf(const char *fmt, va_list ap);
+char *ssc_client__vprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 
 /* Returns the connection new calls should use, starting one when there is
  * none. */

@@ -89,6 +89,10 @@ static int check(const ProtobufCMessageDescriptor *d, const uint8_t *p,
 
         if (varint(&p, end, &key) != 0)
             return 0;
+        /* Field number 0 is not protobuf; protobuf-c 1.4 accepts it when the
+         * tag takes more than one byte, then cannot pack it again. */
+        if (key >> 3 == 0)
+            return SSC_EPROTO;
         switch (key & 7) {
         case WIRE_VARINT:
             if (varint(&p, end, &len) != 0)
@@ -114,10 +118,14 @@ static int check(const ProtobufCMessageDescriptor *d, const uint8_t *p,
             return SSC_EINVAL;
         }
         if (f != NULL && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-            depth < MAX_DEPTH &&
-            check(f->descriptor, p, p + len, field, fieldlen, depth + 1) != 0) {
-            path_join(field, fieldlen, f->name);
-            return SSC_EINVAL;
+            depth < MAX_DEPTH) {
+            int rc =
+                check(f->descriptor, p, p + len, field, fieldlen, depth + 1);
+
+            if (rc == SSC_EINVAL)
+                path_join(field, fieldlen, f->name);
+            if (rc != 0)
+                return rc;
         }
         p += len;
     }

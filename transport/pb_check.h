@@ -19,8 +19,9 @@
 #include <stdint.h>
 
 /* Returns 0 when every string field of the message in p..p+n (of type d) is
- * valid UTF-8 without NUL; else SSC_EINVAL with the dotted field path
- * ("name", "page.page_token") written to field (fieldlen bytes). */
+ * valid UTF-8 without NUL; SSC_EINVAL with the dotted field path ("name",
+ * "page.page_token") written to field (fieldlen bytes) when one is not; or
+ * SSC_EPROTO for a field numbered 0, which protobuf-c would let through. */
 int ssc_pb_check_strings(const ProtobufCMessageDescriptor *d, const uint8_t *p,
                          size_t n, char *field, size_t fieldlen);
 

@@ -93,6 +93,23 @@ static void test_nested_and_repeated(void **state)
     assert_string_equal(field, "update_mask");
 }
 
+/* protobuf-c accepts field number 0 in a two-byte tag and then cannot pack
+ * the message again; the check refuses it as not protobuf at all. */
+static void test_field_zero_refused(void **state)
+{
+    const ProtobufCMessageDescriptor *d =
+        &ssc__v1__create_organisation_request__descriptor;
+    char field[64];
+
+    (void)state;
+    assert_int_equal(check(d, "\x80\x00\xd2\x07", 4, field), SSC_EPROTO);
+    assert_int_equal(check(d,
+                           "\x12\x01"
+                           "A\x02\x00",
+                           5, field),
+                     SSC_EPROTO);
+}
+
 static void test_malformed_left_to_unpacker(void **state)
 {
     const ProtobufCMessageDescriptor *d =
@@ -116,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_flat_fields),
         cmocka_unit_test(test_nested_and_repeated),
+        cmocka_unit_test(test_field_zero_refused),
         cmocka_unit_test(test_malformed_left_to_unpacker),
     };
 
