@@ -110,9 +110,11 @@ static int resolve(const ssc_config *cfg, struct sockaddr_storage *ss,
     return 0;
 }
 
-/* A listening socket with SO_REUSEPORT, set on the fd before uv_tcp_open()
- * because libuv 1.44 has no flag for it. */
-static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
+/* A socket bound to ss, with SO_REUSEPORT when reuseport (set on the fd
+ * before uv_tcp_open() because libuv 1.44 has no flag for it). Returns the fd
+ * or -errno. */
+static int bound_socket(const struct sockaddr_storage *ss, socklen_t len,
+                        int reuseport)
 {
     int one = 1;
     int fd =
@@ -121,7 +123,8 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
     if (fd < 0)
         return -errno;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+        (reuseport &&
+         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
         bind(fd, (const struct sockaddr *)ss, len) != 0) {
         int e = -errno;
 
@@ -129,6 +132,28 @@ static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
         return e;
     }
     return fd;
+}
+
+static int listen_socket(const struct sockaddr_storage *ss, socklen_t len)
+{
+    return bound_socket(ss, len, 1);
+}
+
+/* SO_REUSEPORT would let a second sscd (same user) share the port silently
+ * and take part of the connections. A bind without it fails while anything
+ * holds the port, so this probe makes a busy port an error at start. */
+static int port_free(const ssc_config *cfg, const struct sockaddr_storage *ss,
+                     socklen_t len)
+{
+    int fd = bound_socket(ss, len, 0);
+
+    if (fd < 0) {
+        SSC_LOG_ERROR("could not listen on %s:%u: %s", cfg->listen_host,
+                      (unsigned)cfg->listen_port, strerror(-fd));
+        return SSC_EIO;
+    }
+    close(fd);
+    return 0;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -430,6 +455,8 @@ int ssc_server_run(const ssc_config *cfg, ssc_router *router, SSL_CTX *ctx)
     s.nloops = loop_count(cfg);
     s.loops = ssc_xcalloc(s.nloops, sizeof(ssc_loop));
     rc = resolve(cfg, &ss, &sslen);
+    if (rc == 0)
+        rc = port_free(cfg, &ss, sslen);
     for (i = 0; rc == 0 && i < s.nloops; i++)
         rc = loop_init(&s, &s.loops[i], i, &ss, sslen, ctx);
     if (rc != 0) {

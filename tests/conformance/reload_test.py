@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -78,6 +79,28 @@ def case_reload(ctx):
     new.close()
 
 
+def case_second_instance_refused(ctx):
+    """A second sscd on a port in use exits with a clear error instead of
+    sharing the port through SO_REUSEPORT (which would send it part of the
+    first one's connections)."""
+    sscd, certs, stubs = ctx
+    cfg = os.path.join(sscd.workdir, "second.ini")
+    H.write_config(cfg, sscd.config())
+    try:
+        r = subprocess.run([sscd.binary, "--config", cfg],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=30)
+    except subprocess.TimeoutExpired:
+        raise H.CaseFailure("a second sscd kept running on a port in use")
+    out = r.stdout.decode("utf-8", "replace")
+    H.check(r.returncode != 0, "second sscd exit code 0")
+    H.check("Address already in use" in out,
+            "no 'Address already in use' from the second sscd:\n" + out)
+    ch = H.grpc_channel(sscd.target, certs)
+    H.check(health_ok(stubs, ch), "the first sscd stopped serving")
+    ch.close()
+
+
 def main():
     args = H.common_args(__doc__.splitlines()[0]).parse_args()
     runner = H.Runner("reload", only=args.only, verbose=args.verbose)
@@ -86,6 +109,9 @@ def main():
     stubs = H.load_stubs(os.path.join(wd.path, "stubs"))
     sscd = H.Sscd(args.sscd, wd.path, certs, name="reload")
     sscd.start()
+    # Before the reload case, which leaves a broken certificate file behind.
+    runner.run("second_instance_refused", case_second_instance_refused,
+               (sscd, certs, stubs), timeout=120)
     runner.run("sighup_reload", case_reload, (sscd, certs, stubs), timeout=120)
     runner.record("daemon_clean_exit", sscd.stop())
     rc = runner.finish()
