@@ -107,6 +107,17 @@ int ssc_router_add(ssc_router *r, const ssc_method *m)
     return 0;
 }
 
+int ssc_router_add_all(ssc_router *r, const ssc_method *methods, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = ssc_router_add(r, &methods[i]);
+
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 const ssc_method *ssc_router_find(const ssc_router *r, const char *path,
                                   size_t len)
 {

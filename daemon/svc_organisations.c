@@ -333,7 +333,7 @@ int ssc_svc_organisations_register(ssc_router *r)
 {
     int rc = ssc_db_register(stmts, sizeof(stmts) / sizeof(stmts[0]));
 
-    for (size_t i = 0; rc == 0 && i < sizeof(methods) / sizeof(methods[0]); i++)
-        rc = ssc_router_add(r, &methods[i]);
-    return rc;
+    if (rc != 0)
+        return rc;
+    return ssc_router_add_all(r, methods, sizeof(methods) / sizeof(methods[0]));
 }

@@ -507,13 +507,5 @@ static const ssc_method methods[] = {
 
 int ssc_svc_testing_register(ssc_router *r)
 {
-    size_t i;
-    int rc;
-
-    for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
-        rc = ssc_router_add(r, &methods[i]);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
+    return ssc_router_add_all(r, methods, sizeof(methods) / sizeof(methods[0]));
 }

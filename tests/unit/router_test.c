@@ -101,6 +101,24 @@ static void test_services_distinct_in_order(void **state)
     ssc_router_free(r);
 }
 
+/* A table is registered in order and stops at its first bad entry. */
+static void test_add_all(void **state)
+{
+    const ssc_method table[] = {check, echo, METHOD("no-slash", SSC_UNARY),
+                                watch};
+    ssc_router *r = ssc_router_new();
+
+    (void)state;
+    assert_int_equal(ssc_router_add_all(r, table, 2), 0);
+    assert_int_equal(ssc_router_service_count(r), 2);
+    ssc_router_free(r);
+    r = ssc_router_new();
+    assert_int_equal(ssc_router_add_all(r, table, 4), SSC_EINVAL);
+    assert_non_null(ssc_router_find(r, "/pkg.Echo/Bidi", 14));
+    assert_null(ssc_router_find(r, "/grpc.health.v1.Health/Watch", 28));
+    ssc_router_free(r);
+}
+
 /* Many methods force the table to grow; every one stays findable. */
 static void test_growth(void **state)
 {
@@ -129,6 +147,7 @@ int main(void)
         cmocka_unit_test(test_rejects_bad_paths),
         cmocka_unit_test(test_rejects_duplicate),
         cmocka_unit_test(test_services_distinct_in_order),
+        cmocka_unit_test(test_add_all),
         cmocka_unit_test(test_growth),
     };
 
