@@ -74,3 +74,22 @@ BEGIN;
 SELECT * FROM ssc.begin_call('', 'CN=dst', '{ministry}', '/ssc.v1.Organisations/Get');
 SELECT current_setting('ssc.role', true) AS role, count(*) AS organisations FROM ssc.organisations;
 ROLLBACK;
+
+-- The lookups must be usable by a generic plan, or PL/pgSQL plans them
+-- again on every call (0010): with generic plans forced and sequential
+-- scans priced out (a generic plan that cannot use the partial indexes has
+-- no other way), begin_call finds principals by fingerprint (none here)
+-- and then by subject through the indexes alone.
+SET plan_cache_mode = force_generic_plan;
+SET enable_seqscan = off;
+BEGIN;
+-- The session's scans not yet sent to the statistics (none are sent
+-- inside a transaction block): the baseline.
+SELECT seq_scan AS seq0, idx_scan AS idx0 FROM pg_stat_xact_user_tables
+  WHERE relid = 'ssc.principals'::regclass \gset
+SELECT role FROM ssc.begin_call(repeat('c', 64), 'CN=dea', '{ministry}', '/ssc.v1.Organisations/Get');
+SELECT seq_scan - :seq0 AS seq_scans, idx_scan - :idx0 AS index_scans FROM pg_stat_xact_user_tables
+  WHERE relid = 'ssc.principals'::regclass;
+ROLLBACK;
+RESET plan_cache_mode;
+RESET enable_seqscan;

@@ -8,7 +8,7 @@
 # It makes a throwaway cluster (scripts/pg.sh setup) in a temporary
 # directory, applies sql/0*.sql in order as ssc_owner, each in its own
 # transaction as `sscd migrate` does, and checks that applying any of them a
-# second time fails. Then each test runs in its own database, a copy of the
+# second time fails or changes nothing. Then each test runs in its own database, a copy of the
 # migrated one, so tests neither see nor depend on each other. A test starts
 # connected as ssc_owner and switches with `\c - ssc_app` where it acts as
 # the application; most begin with `\ir fixtures.psql`, a small world of
@@ -66,14 +66,27 @@ fail() {
   echo "FAIL $1"
 }
 
-# Applying a migration again must fail loudly ("already exists"), never
-# silently duplicate; and 0001 must refuse an ssc_app that bypasses RLS.
+# Applying a migration again must fail loudly ("already exists") or change
+# nothing at all (a migration that only replaces functions), never silently
+# duplicate: a second run that succeeds must leave a dump of the schema and
+# the data exactly as it was.
+pg_dump=${SSC_PG_BINDIR:-/usr/lib/postgresql/15/bin}/pg_dump
+dump() { # DATABASE FILE: schema and data, without the random \restrict key of a dump
+  "$pg_dump" -d "$(url "$1")" | grep -Ev '^\\(un)?restrict ' >"$2"
+}
 if [ $# -eq 0 ]; then
   for f in "${migrations[@]}"; do
     name=rerun_$(basename "$f" .sql)
     "$psql" -X -q -d "$(url ssc)" -c "CREATE DATABASE rerun TEMPLATE ssc" >/dev/null
+    dump rerun "$tmp/before.sql"
     if "$psql" -X -q -1 -v ON_ERROR_STOP=1 -d "$(url rerun)" -f "$f" >"$tmp/rerun.log" 2>&1; then
-      fail "$name (a second run succeeded)"
+      dump rerun "$tmp/after.sql"
+      if cmp -s "$tmp/before.sql" "$tmp/after.sql"; then
+        pass "$name (a second run changed nothing)"
+      else
+        fail "$name (a second run succeeded and changed the database)"
+        diff "$tmp/before.sql" "$tmp/after.sql" | head -40
+      fi
     elif ! grep -q 'already exists' "$tmp/rerun.log"; then
       fail "$name (failed, but not for an existing object)"
       cat "$tmp/rerun.log"
