@@ -96,6 +96,10 @@ static const key_def keys[] = {
     {"database", "pool_size", set_unsigned, AT(db_pool_size), 1, 64},
     {"database", "statement_timeout_ms", set_u32, AT(db_statement_timeout_ms),
      1, 3600 * 1000},
+    {"database", "idempotency_keep_h", set_u32, AT(idempotency_keep_h), 1,
+     24 * 3650},
+    {"database", "idempotency_sweep_s", set_u32, AT(idempotency_sweep_s), 1,
+     86400},
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug"};
@@ -550,6 +554,8 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->database_owner_url = NULL;
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30000;
+    cfg->idempotency_keep_h = 168;
+    cfg->idempotency_sweep_s = 300;
 }
 
 int ssc_config_load(const char *path, ssc_config *cfg, char *err, size_t errlen)

@@ -50,6 +50,8 @@ typedef struct ssc_config {
     char *database_owner_url; /* the owner, for sscd migrate; NULL: url */
     unsigned db_pool_size;    /* connections per loop, default 4 */
     uint32_t db_statement_timeout_ms; /* calls without a deadline, 30000 */
+    uint32_t idempotency_keep_h;      /* keys honoured this long, 168 */
+    uint32_t idempotency_sweep_s;     /* expired keys swept this often, 300 */
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

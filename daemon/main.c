@@ -11,6 +11,7 @@
 #include "config.h"
 #include "descriptors.h"
 #include "err.h"
+#include "idem_sweep.h"
 #include "log.h"
 #include "migrate.h"
 #include "router.h"
@@ -63,6 +64,8 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_testing_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_store_register();
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_idem_sweep_register();
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_organisations_register(r);
     if (rc == 0 && cfg->database_url != NULL)

@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "db.h"
 #include "err.h"
+#include "idem_sweep.h"
 #include "log.h"
 #include "mem.h"
 #include "notify.h"
@@ -227,6 +228,8 @@ void ssc__server_conn_gone(ssc_loop *loop)
     if (!loop->draining || !ssc__link_empty(&loop->conns))
         return;
     /* Calls are over, so nothing waits for the database any more. */
+    ssc_idem_sweep_stop(loop->sweep);
+    loop->sweep = NULL;
     if (loop->db != NULL) {
         ssc_db_close(loop->db, NULL, NULL);
         loop->db = NULL;
@@ -273,6 +276,10 @@ static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
             ssc_db_new(&loop->uv, s->cfg->database_url, s->cfg->db_pool_size,
                        s->cfg->db_statement_timeout_ms);
         ssc_db_on_state(loop->db, db_state, loop);
+        if (index == 0)
+            loop->sweep = ssc_idem_sweep_start(&loop->uv, loop->db,
+                                               s->cfg->idempotency_keep_h,
+                                               s->cfg->idempotency_sweep_s);
     }
     fd = listen_socket(ss, sslen);
     if (fd < 0) {
@@ -432,6 +439,8 @@ static unsigned loop_count(const ssc_config *cfg)
 static void abort_start(ssc_server *s, unsigned ninit)
 {
     for (unsigned i = 0; i < ninit; i++) {
+        ssc_idem_sweep_stop(s->loops[i].sweep);
+        s->loops[i].sweep = NULL;
         if (s->loops[i].db != NULL)
             ssc_db_close(s->loops[i].db, NULL, NULL);
         s->loops[i].db = NULL;

@@ -61,10 +61,11 @@ typedef struct ssc_loop {
     nghttp2_session_callbacks *h2_callbacks; /* shared by the loop's conns */
     nghttp2_option *h2_option;
     struct ssc_db *db; /* this loop's pool; NULL without [database] url */
-    ssc_link conns;    /* ssc_conn.link */
-    ssc_link watchers; /* health Watch calls */
-    ssc_link deferred; /* calls with a pending on_drain */
-    ssc_link flushq;   /* connections with output to send */
+    struct ssc_idem_sweep *sweep; /* loop 0's key expiry; else NULL */
+    ssc_link conns;               /* ssc_conn.link */
+    ssc_link watchers;            /* health Watch calls */
+    ssc_link deferred;            /* calls with a pending on_drain */
+    ssc_link flushq;              /* connections with output to send */
     unsigned draining : 1;
     unsigned listening : 1;
     uint8_t scratch[65536]; /* socket read buffer shared by this loop's io */

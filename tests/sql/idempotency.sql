@@ -145,3 +145,32 @@ ROLLBACK;
 \c - ssc_owner
 SELECT principal_id, left(key, 10) AS key, method, response IS NOT NULL AS has_response
   FROM ssc.idempotency ORDER BY principal_id, key;
+
+-- Expiry (0011): keys older than the keep time go, oldest first, in
+-- batches; younger ones stay. Make both principals' k1 eight days old and
+-- k2 two hours old.
+UPDATE ssc.idempotency SET created_at = now() - interval '8 days' WHERE key = 'k1';
+UPDATE ssc.idempotency SET created_at = now() - interval '2 hours' WHERE key = 'k2';
+\c - ssc_app
+-- The rules on the arguments: a keep time under an hour would let any
+-- caller cut a retry window to nothing.
+SELECT ssc.idem_expire(3599, 100);
+SELECT ssc.idem_expire(NULL, 100);
+SELECT ssc.idem_expire(3600, 0);
+SELECT ssc.idem_expire(3600, 100001);
+-- A week: the two k1 go; again: nothing left that old.
+SELECT ssc.idem_expire(7 * 86400, 100) AS expired;
+SELECT ssc.idem_expire(7 * 86400, 100) AS expired;
+-- An hour, one row per batch: k2 now, then nothing (the rest are new).
+SELECT ssc.idem_expire(3600, 1) AS expired;
+SELECT ssc.idem_expire(3600, 1) AS expired;
+-- An expired key is a new key: k1 with another request is claimed afresh
+-- (principal 1 again; principal 4's k1 stays gone).
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=admin', '{admin}', '/ssc.v1.Organisations/Create');
+SELECT o->>'name' AS name FROM ssc.org_create('k1', sha256('k1 again'), 'Danish Energy Agency Reused Key',
+                                              '', 'danish_authority', 'DK', 0) o;
+COMMIT;
+\c - ssc_owner
+SELECT principal_id, left(key, 10) AS key, method, response IS NOT NULL AS has_response
+  FROM ssc.idempotency ORDER BY principal_id, key;

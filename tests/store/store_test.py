@@ -764,6 +764,46 @@ def case_idempotency(env):
     admin.Create(good, timeout=T)
 
 
+def case_idempotency_expiry(env):
+    """Keys past the keep time are forgotten by sscd's sweep (this suite runs
+    sscd with idempotency_keep_h = 1, idempotency_sweep_s = 1); the key is
+    then new again. Younger keys stay and still replay."""
+    pb = env.pb
+    admin = env.orgs("admin")
+    old_key = "idem-expire-old-%d" % os.getpid()
+    young_key = "idem-expire-young-%d" % os.getpid()
+    req = pb.CreateOrganisationRequest(
+        idempotency_key=old_key, name="Expiry Test Authority %d" % os.getpid(),
+        kind=pb.ORGANISATION_KIND_DANISH_AUTHORITY, country="DK")
+    first = admin.Create(req, timeout=T)
+    young_req = pb.CreateOrganisationRequest(
+        idempotency_key=young_key, name="Expiry Test Agency %d" % os.getpid(),
+        kind=pb.ORGANISATION_KIND_DANISH_AUTHORITY, country="DK")
+    young = admin.Create(young_req, timeout=T)
+    # Claimed two hours ago, as far as the database knows.
+    env.pg.psql("UPDATE ssc.idempotency SET created_at = now() - interval "
+                   "'2 hours' WHERE key = %s" % sql_literal(old_key))
+
+    def gone():
+        return int(env.pg.scalar("SELECT count(*) FROM ssc.idempotency WHERE key = %s"
+                                 % sql_literal(old_key))) == 0
+    check(E.wait_for(gone, 15.0),
+          "the two-hour-old key is still there 15 s later (keep 1 h, sweep 1 s)")
+    check("forgot" in env.sscd.stderr_text(),
+          "sscd did not log the keys it forgot:\n%s" % env.sscd.stderr_tail(20))
+    # The young key stays and still replays its first answer.
+    check_eq(int(env.pg.scalar("SELECT count(*) FROM ssc.idempotency WHERE key = %s"
+                               % sql_literal(young_key))), 1, "rows for the young key")
+    check_eq(admin.Create(young_req, timeout=T), young, "retry with the young key")
+    # The forgotten key is new: another request with it is carried out.
+    other = pb.CreateOrganisationRequest(
+        idempotency_key=old_key, name="Expiry Test Office %d" % os.getpid(),
+        kind=pb.ORGANISATION_KIND_DANISH_AUTHORITY, country="DK")
+    again = admin.Create(other, timeout=T)
+    check(again.id != first.id, "the forgotten key replayed the old answer")
+    check_eq(again.name, other.name, "name of the new organisation")
+
+
 def case_idempotency_concurrent(env):
     """Eight concurrent Creates with one key: one organisation, every answer
     either that organisation or (at worst) ALREADY_EXISTS/ABORTED; never a
@@ -1137,6 +1177,7 @@ CASES = [
     ("app_role_catalog", case_app_role_catalog),
     ("idempotency", case_idempotency),
     ("idempotency_concurrent", case_idempotency_concurrent),
+    ("idempotency_expiry", case_idempotency_expiry),
     ("audit_hash_chain", case_audit_hash_chain),
     ("audit_verify_tamper", case_audit_verify_tamper),
     ("migrate_again", case_migrate_again),
@@ -1153,7 +1194,10 @@ def main():
     env = E.StoreEnv(args, "store")
     runner.after_each = env.after_each
     try:
-        env.setup()
+        # Keys expire after the shortest keep time, swept every second, for
+        # case_idempotency_expiry; no other case makes a key that old.
+        env.setup(overrides={"database": {"idempotency_keep_h": "1",
+                                          "idempotency_sweep_s": "1"}})
     except Exception:  # noqa: BLE001 - report and stop
         runner.record("setup", ["could not set up:\n" + traceback.format_exc()])
         return env.teardown(runner)

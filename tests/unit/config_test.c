@@ -76,6 +76,10 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.handshake_timeout_s, 10);
     assert_int_equal(cfg.interop_service, 0);
     assert_null(cfg.database_url);
+    assert_int_equal(cfg.db_pool_size, 4);
+    assert_int_equal(cfg.db_statement_timeout_ms, 30000);
+    assert_int_equal(cfg.idempotency_keep_h, 168);
+    assert_int_equal(cfg.idempotency_sweep_s, 300);
     /* Defaults own nothing, so freeing them is harmless. */
     ssc_config_free(&cfg);
     ssc_config_free(&cfg);
@@ -124,7 +128,9 @@ static void test_full(void **state)
               "[testing]\n"
               "interop_service = true\n"
               "[database]\n"
-              "url = postgresql://ssc@db.example/ssc?sslmode=verify-full\n",
+              "url = postgresql://ssc@db.example/ssc?sslmode=verify-full\n"
+              "idempotency_keep_h = 1\n"
+              "idempotency_sweep_s = 86400\n",
               &cfg);
     assert_string_equal(cfg.listen_host, "0.0.0.0");
     assert_int_equal(cfg.listen_port, 8443);
@@ -143,6 +149,8 @@ static void test_full(void **state)
     assert_int_equal(cfg.interop_service, 1);
     assert_string_equal(cfg.database_url,
                         "postgresql://ssc@db.example/ssc?sslmode=verify-full");
+    assert_int_equal(cfg.idempotency_keep_h, 1);
+    assert_int_equal(cfg.idempotency_sweep_s, 86400);
     ssc_config_free(&cfg);
 }
 
@@ -268,6 +276,12 @@ static void test_integer_ranges(void **state)
     expect_error("[limits]\nhandshake_timeout_s = 0\n",
                  "sscd.ini:2: [limits] handshake_timeout_s: must be an "
                  "integer between 1 and 300, not \"0\"");
+    expect_error("[database]\nidempotency_keep_h = 0\n",
+                 "sscd.ini:2: [database] idempotency_keep_h: must be an "
+                 "integer between 1 and 87600, not \"0\"");
+    expect_error("[database]\nidempotency_sweep_s = 86401\n",
+                 "sscd.ini:2: [database] idempotency_sweep_s: must be an "
+                 "integer between 1 and 86400, not \"86401\"");
 }
 
 static void test_unknown_section(void **state)
