@@ -1,20 +1,30 @@
 /*
  * json_pb.c - the database's JSON answers as protobuf messages.
  *
- * The decoder walks the message descriptor, not the JSON: for each field it
- * looks up the key of the same name, converts the value into the field's C
- * representation and stores it where protobuf-c keeps it (a member, or an
- * array plus count for repeated fields). Everything is allocated with
+ * The tree decoder walks the message descriptor, not the JSON: for each
+ * field it looks up the key of the same name, converts the value into the
+ * field's C representation and stores it where protobuf-c keeps it (a member,
+ * or an array plus count for repeated fields). Everything is allocated with
  * malloc so protobuf_c_message_free_unpacked() can free a message built
  * halfway when a later field fails.
  *
- * Entry points: ssc_json_pb_decode(), ssc_json_pb_page(), ssc_json_pb_free(),
+ * Answers arrive as text. The *_text entry points first try json_direct.c,
+ * which reads the text straight into the message, and take the tree way
+ * (json_read.c, then the decoder here) only when it gives up. The tree way
+ * is the reference: it alone reports errors, so their texts never depend on
+ * which way an answer went.
+ *
+ * Entry points: ssc_json_pb_decode(), ssc_json_pb_decode_text(),
+ * ssc_json_pb_page(), ssc_json_pb_page_text(), ssc_json_pb_free(),
  * ssc_json_pb_enum_name(), ssc_json_pb_page_request(), ssc_json_pb_answer(),
- * ssc_json_pb_reply(), ssc_json_pb_reply_page().
+ * ssc_json_pb_reply(), ssc_json_pb_reply_page(), and for json_direct.c the
+ * ssc__json_pb_*() conversions.
  */
 #include "json_pb.h"
 
 #include "err.h"
+#include "json_direct.h"
+#include "json_read.h"
 #include "log.h"
 #include "mem.h"
 #include "pb_field.h"
@@ -29,8 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Nesting of messages in JSON rows; ours go two deep. */
-#define MAX_DEPTH 16
+#define MAX_DEPTH SSC_JSON_PB_MAX_DEPTH
 
 /* The path to the value being decoded ("organisations[2].kind") is kept as
  * the fields walked into, and written out only when a value fails: formatting
@@ -90,29 +99,27 @@ static int fail(decoder *d, const char *fmt, ...)
 
 /* ---- scalars ---------------------------------------------------------- */
 
-static int json_int(decoder *d, const json_t *v, int64_t *out)
+int ssc__json_pb_int_text(const char *s, int64_t *out)
 {
-    const char *s;
     char *end;
 
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    if (s[0] == '\0' || *end != '\0' || errno != 0)
+        return SSC_EINVAL;
+    return 0;
+}
+
+static int json_int(decoder *d, const json_t *v, int64_t *out)
+{
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return 0;
     }
     if (!json_is_string(v))
         return fail(d, "expected an integer");
-    s = json_string_value(v);
-    errno = 0;
-    *out = strtoll(s, &end, 10);
-    if (s[0] == '\0' || *end != '\0' || errno != 0)
-        return fail(d, "expected an integer, not \"%s\"", s);
-    return 0;
-}
-
-static int in_range(decoder *d, int64_t v, int64_t lo, int64_t hi)
-{
-    if (v < lo || v > hi)
-        return fail(d, "%" PRId64 " is out of range", v);
+    if (ssc__json_pb_int_text(json_string_value(v), out) != 0)
+        return fail(d, "expected an integer, not \"%s\"", json_string_value(v));
     return 0;
 }
 
@@ -127,19 +134,17 @@ static int hexval(int c)
     return -1;
 }
 
-static int decode_bytes(decoder *d, const json_t *v, ProtobufCBinaryData *out)
+int ssc__json_pb_hex(const char *s, ProtobufCBinaryData *out, const char **why)
 {
-    const char *s;
     size_t n;
 
-    if (!json_is_string(v))
-        return fail(d, "expected a hex string");
-    s = json_string_value(v);
     if (s[0] == '\\' && s[1] == 'x')
         s += 2;
     n = strlen(s);
-    if (n % 2 != 0)
-        return fail(d, "odd number of hex digits");
+    if (n % 2 != 0) {
+        *why = "odd number of hex digits";
+        return SSC_EINVAL;
+    }
     out->data = ssc_xmalloc(n / 2);
     out->len = n / 2;
     for (size_t i = 0; i < n / 2; i++) {
@@ -150,10 +155,22 @@ static int decode_bytes(decoder *d, const json_t *v, ProtobufCBinaryData *out)
             free(out->data);
             out->data = NULL;
             out->len = 0;
-            return fail(d, "not a hex digit");
+            *why = "not a hex digit";
+            return SSC_EINVAL;
         }
         out->data[i] = (uint8_t)(hi << 4 | lo);
     }
+    return 0;
+}
+
+static int decode_bytes(decoder *d, const json_t *v, ProtobufCBinaryData *out)
+{
+    const char *why = "";
+
+    if (!json_is_string(v))
+        return fail(d, "expected a hex string");
+    if (ssc__json_pb_hex(json_string_value(v), out, &why) != 0)
+        return fail(d, "%s", why);
     return 0;
 }
 
@@ -202,28 +219,71 @@ static int enum_matches(const char *name, const char *s)
     return *name == '\0' && *s == '\0';
 }
 
-static int decode_enum(decoder *d, const ProtobufCEnumDescriptor *desc,
-                       const json_t *v, int *out)
+int ssc__json_pb_enum_int(const ProtobufCEnumDescriptor *desc, int64_t v,
+                          int *out)
+{
+    *out = (int)v;
+    if (protobuf_c_enum_descriptor_get_value(desc, *out) == NULL)
+        return SSC_EINVAL;
+    return 0;
+}
+
+int ssc__json_pb_enum_text(const ProtobufCEnumDescriptor *desc, const char *s,
+                           int *out)
 {
     size_t plen = enum_prefix(desc);
-    const char *s;
 
-    if (json_is_integer(v)) {
-        *out = (int)json_integer_value(v);
-        if (protobuf_c_enum_descriptor_get_value(desc, *out) == NULL)
-            return fail(d, "unknown value %d", *out);
-        return 0;
-    }
-    if (!json_is_string(v))
-        return fail(d, "expected an enum name");
-    s = json_string_value(v);
     for (unsigned i = 0; i < desc->n_values; i++) {
         if (enum_matches(desc->values[i].name + plen, s)) {
             *out = desc->values[i].value;
             return 0;
         }
     }
-    return fail(d, "unknown value \"%s\"", s);
+    return SSC_EINVAL;
+}
+
+static int decode_enum(decoder *d, const ProtobufCEnumDescriptor *desc,
+                       const json_t *v, int *out)
+{
+    if (json_is_integer(v)) {
+        if (ssc__json_pb_enum_int(desc, json_integer_value(v), out) != 0)
+            return fail(d, "unknown value %d", *out);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return fail(d, "expected an enum name");
+    if (ssc__json_pb_enum_text(desc, json_string_value(v), out) != 0)
+        return fail(d, "unknown value \"%s\"", json_string_value(v));
+    return 0;
+}
+
+int ssc__json_pb_int_store(const ProtobufCFieldDescriptor *f, int64_t v,
+                           void *dst)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        *(int64_t *)dst = v;
+        return 0;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        if (v < 0)
+            return SSC_EINVAL;
+        *(uint64_t *)dst = (uint64_t)v;
+        return 0;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        if (v < 0 || v > UINT32_MAX)
+            return SSC_EINVAL;
+        *(uint32_t *)dst = (uint32_t)v;
+        return 0;
+    default: /* int32, sint32, sfixed32 */
+        if (v < INT32_MIN || v > INT32_MAX)
+            return SSC_EINVAL;
+        *(int32_t *)dst = (int32_t)v;
+        return 0;
+    }
 }
 
 /* Converts v into one value of field f stored at dst. */
@@ -265,31 +325,13 @@ static int decode_value(decoder *d, const ProtobufCFieldDescriptor *f,
     rc = json_int(d, v, &i);
     if (rc != 0)
         return rc;
-    switch (f->type) {
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-        *(int64_t *)dst = i;
-        return 0;
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        rc = in_range(d, i, 0, INT64_MAX);
-        *(uint64_t *)dst = (uint64_t)i;
-        return rc;
-    case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_FIXED32:
-        rc = in_range(d, i, 0, UINT32_MAX);
-        *(uint32_t *)dst = (uint32_t)i;
-        return rc;
-    default: /* int32, sint32, sfixed32 */
-        rc = in_range(d, i, INT32_MIN, INT32_MAX);
-        *(int32_t *)dst = (int32_t)i;
-        return rc;
-    }
+    if (ssc__json_pb_int_store(f, i, dst) != 0)
+        return fail(d, "%" PRId64 " is out of range", i);
+    return 0;
 }
 
-/* Marks a proto3 optional scalar or oneof member as present. */
-static void set_present(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+void ssc__json_pb_set_present(ProtobufCMessage *m,
+                              const ProtobufCFieldDescriptor *f)
 {
     char *base = (char *)m;
 
@@ -345,7 +387,7 @@ static int decode_field(decoder *d, const ProtobufCFieldDescriptor *f,
     } else {
         rc = decode_value(d, f, v, depth, (char *)m + f->offset);
         if (rc == 0)
-            set_present(m, f);
+            ssc__json_pb_set_present(m, f);
     }
     if (rc == 0)
         d->depth--;
@@ -393,6 +435,40 @@ int ssc_json_pb_decode(const ProtobufCMessageDescriptor *desc,
         return SSC_EINVAL;
     }
     return decode_message(&d, desc, json, 0, out);
+}
+
+/* The tree way's first step: text as jansson values. NULL, with *out NULL
+ * and err set, when it is not JSON. */
+static json_t *parse_answer(const char *text, size_t len,
+                            ProtobufCMessage **out, char *err, size_t errlen)
+{
+    json_t *json = text != NULL ? ssc_json_read(text, len) : NULL;
+
+    if (json == NULL) {
+        *out = NULL;
+        snprintf(err, errlen, "the answer is not JSON");
+    }
+    return json;
+}
+
+int ssc_json_pb_decode_text(const ProtobufCMessageDescriptor *desc,
+                            const char *text, size_t len,
+                            ProtobufCMessage **out, char *err, size_t errlen)
+{
+    json_t *json;
+    int rc;
+
+    if (text != NULL && ssc_json_direct_decode(desc, text, len, out) == 0) {
+        if (errlen > 0)
+            err[0] = '\0';
+        return 0;
+    }
+    json = parse_answer(text, len, out, err, errlen);
+    if (json == NULL)
+        return SSC_EINVAL;
+    rc = ssc_json_pb_decode(desc, json, out, err, errlen);
+    json_decref(json);
+    return rc;
 }
 
 void ssc_json_pb_free(ProtobufCMessage *msg)
@@ -451,6 +527,29 @@ out:
     free(token);
     json_decref(kept);
     json_decref(obj);
+    return rc;
+}
+
+int ssc_json_pb_page_text(const ProtobufCMessageDescriptor *desc,
+                          const char *items, const char *text, size_t len,
+                          size_t page_size, const char *cursor_key,
+                          ProtobufCMessage **out, char *err, size_t errlen)
+{
+    json_t *json;
+    int rc;
+
+    if (text != NULL && ssc_json_direct_page(desc, items, text, len, page_size,
+                                             cursor_key, out) == 0) {
+        if (errlen > 0)
+            err[0] = '\0';
+        return 0;
+    }
+    json = parse_answer(text, len, out, err, errlen);
+    if (json == NULL)
+        return SSC_EINVAL;
+    rc = ssc_json_pb_page(desc, items, json, page_size, cursor_key, out, err,
+                          errlen);
+    json_decref(json);
     return rc;
 }
 
@@ -522,18 +621,30 @@ void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
     ssc_call_finish(call, SSC_STATUS_OK, NULL);
 }
 
+/* The jsonb text of r's last statement (first row, first column): what
+ * ssc_store_json() parses. NULL when there is none. */
+static const char *answer_text(const ssc_db_result *r, size_t *len)
+{
+    const PGresult *res = r->nres > 0 ? r->res[r->nres - 1] : NULL;
+
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+        PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
+        return NULL;
+    *len = (size_t)PQgetlength(res, 0, 0);
+    return PQgetvalue(res, 0, 0);
+}
+
 void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
                        const ProtobufCMessageDescriptor *desc)
 {
-    json_t *json = ssc_store_json(r);
+    size_t len = 0;
+    const char *text = answer_text(r, &len);
     ProtobufCMessage *msg = NULL;
-    char err[256] = "the answer is not JSON";
-    int rc = SSC_EINVAL;
+    char err[256];
+    int rc;
 
-    if (json != NULL)
-        rc = ssc_json_pb_decode(desc, json, &msg, err, sizeof(err));
+    rc = ssc_json_pb_decode_text(desc, text, len, &msg, err, sizeof(err));
     ssc_json_pb_answer(call, msg, rc, err);
-    json_decref(json);
 }
 
 /* The page size the list statement echoed in column 1 (see json_pb.h). */
@@ -554,17 +665,16 @@ void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
                             const ProtobufCMessageDescriptor *desc,
                             const char *items, const char *cursor_key)
 {
-    json_t *json = ssc_store_json(r);
-    size_t page_size = echoed_page_size(r);
+    size_t len = 0, page_size = echoed_page_size(r);
+    const char *text = answer_text(r, &len);
     ProtobufCMessage *msg = NULL;
-    char err[256] = "the answer is not JSON";
+    char err[256];
     int rc = SSC_EINVAL;
 
     if (page_size == 0)
         snprintf(err, sizeof(err), "the statement did not echo a page size");
-    else if (json != NULL)
-        rc = ssc_json_pb_page(desc, items, json, page_size, cursor_key, &msg,
-                              err, sizeof(err));
+    else
+        rc = ssc_json_pb_page_text(desc, items, text, len, page_size,
+                                   cursor_key, &msg, err, sizeof(err));
     ssc_json_pb_answer(call, msg, rc, err);
-    json_decref(json);
 }

@@ -21,10 +21,18 @@
  * ssc_json_pb_page() keeps page_size rows and issues a next_page_token only
  * when that extra row came back, so the last page carries no token.
  *
+ * Messages nest at most SSC_JSON_PB_MAX_DEPTH deep in a row.
+ *
+ * Answers are read one of two ways with the same result: straight from the
+ * text into the message (json_direct.c, for what PostgreSQL normally sends)
+ * or through a jansson tree (here, for everything else);
+ * ssc_json_pb_decode_text() and ssc_json_pb_page_text() pick.
+ *
  * Memory: every message made here is malloc'd down to its last string, and
  * ssc_json_pb_free() (protobuf_c_message_free_unpacked) releases it.
  *
- * Entry points: ssc_json_pb_decode(), ssc_json_pb_page(), ssc_json_pb_free(),
+ * Entry points: ssc_json_pb_decode(), ssc_json_pb_decode_text(),
+ * ssc_json_pb_page(), ssc_json_pb_page_text(), ssc_json_pb_free(),
  * ssc_json_pb_enum_name(), ssc_json_pb_page_request(), ssc_json_pb_answer(),
  * ssc_json_pb_reply(), ssc_json_pb_reply_page().
  */
@@ -41,6 +49,10 @@
 #include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* How deep messages may nest in a row (ours go two deep); deeper fails. */
+#define SSC_JSON_PB_MAX_DEPTH 16
 
 /* Builds a new message of desc from the JSON object json (as above). Returns
  * 0 with *out owned by the caller, or SSC_EINVAL with *out NULL and err
@@ -59,6 +71,21 @@ int ssc_json_pb_page(const ProtobufCMessageDescriptor *desc, const char *items,
                      const json_t *rows, size_t page_size,
                      const char *cursor_key, ProtobufCMessage **out, char *err,
                      size_t errlen);
+
+/* As ssc_json_pb_decode() from len bytes of JSON text (an answer as
+ * PostgreSQL sent it; text NULL counts as not JSON). Returns as
+ * ssc_json_pb_decode(); text that is not JSON fails with err "the answer is
+ * not JSON". */
+int ssc_json_pb_decode_text(const ProtobufCMessageDescriptor *desc,
+                            const char *text, size_t len,
+                            ProtobufCMessage **out, char *err, size_t errlen);
+
+/* As ssc_json_pb_page() from len bytes of JSON text, with the errors of
+ * ssc_json_pb_decode_text(). */
+int ssc_json_pb_page_text(const ProtobufCMessageDescriptor *desc,
+                          const char *items, const char *text, size_t len,
+                          size_t page_size, const char *cursor_key,
+                          ProtobufCMessage **out, char *err, size_t errlen);
 
 /* Frees a message made by this module; NULL is allowed. */
 void ssc_json_pb_free(ProtobufCMessage *msg);
@@ -98,5 +125,35 @@ void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
 void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
                             const ProtobufCMessageDescriptor *desc,
                             const char *items, const char *cursor_key);
+
+/* ---- shared with json_direct.c -------------------------------------------
+ * The rules above for one value, so that both ways of reading an answer
+ * convert alike. Each returns 0, or SSC_EINVAL leaving the caller to say
+ * why. */
+
+/* A decimal string as an integer field's value (strtoll, all of s). */
+int ssc__json_pb_int_text(const char *s, int64_t *out);
+
+/* Stores v in integer field f's C type at dst, or fails when out of range. */
+int ssc__json_pb_int_store(const ProtobufCFieldDescriptor *f, int64_t v,
+                           void *dst);
+
+/* Sets *out to the enum value numbered v (as an int), failing when desc has
+ * no such value; *out is set either way, for the error text. */
+int ssc__json_pb_enum_int(const ProtobufCEnumDescriptor *desc, int64_t v,
+                          int *out);
+
+/* Sets *out to the enum value spelled s ("danish_authority"). */
+int ssc__json_pb_enum_text(const ProtobufCEnumDescriptor *desc, const char *s,
+                           int *out);
+
+/* Decodes hex s, with or without a "\x" prefix, into out->data (malloc'd).
+ * On failure out is empty and *why says what was wrong. */
+int ssc__json_pb_hex(const char *s, ProtobufCBinaryData *out, const char **why);
+
+/* Marks field f of m as present, once its value is stored: the has_ flag of
+ * a proto3 optional scalar, the case of a oneof. */
+void ssc__json_pb_set_present(ProtobufCMessage *m,
+                              const ProtobufCFieldDescriptor *f);
 
 #endif

@@ -7,7 +7,8 @@
  * fallback is rare because PostgreSQL's output is well-formed and our rows
  * hold strings, integers, booleans and nulls.
  *
- * Entry points: ssc_json_read().
+ * Entry points: ssc_json_read(), and for json_direct.c ssc__json_hex4() and
+ * ssc__json_put_utf8().
  */
 #include "json_read.h"
 
@@ -37,7 +38,7 @@ static void skip_space(reader *r)
         r->p++;
 }
 
-static int hex4(const char *p, unsigned *out)
+int ssc__json_hex4(const char *p, unsigned *out)
 {
     unsigned v = 0;
 
@@ -65,7 +66,7 @@ static unsigned read_unicode(reader *r)
 {
     unsigned hi, lo;
 
-    if (r->end - r->p < 4 || hex4(r->p, &hi) != 0)
+    if (r->end - r->p < 4 || ssc__json_hex4(r->p, &hi) != 0)
         return 0;
     r->p += 4;
     if (hi >= 0xDC00 && hi <= 0xDFFF)
@@ -73,13 +74,13 @@ static unsigned read_unicode(reader *r)
     if (hi < 0xD800 || hi > 0xDBFF)
         return hi;
     if (r->end - r->p < 6 || r->p[0] != '\\' || r->p[1] != 'u' ||
-        hex4(r->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+        ssc__json_hex4(r->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
         return 0;
     r->p += 6;
     return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
 }
 
-static size_t put_utf8(char *out, unsigned cp)
+size_t ssc__json_put_utf8(char *out, unsigned cp)
 {
     if (cp < 0x80) {
         out[0] = (char)cp;
@@ -160,7 +161,7 @@ static int read_string(reader *r, size_t *len)
 
             if (cp == 0)
                 return -1;
-            n += put_utf8(r->buf + n, cp);
+            n += ssc__json_put_utf8(r->buf + n, cp);
             break;
         }
         default:

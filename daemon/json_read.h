@@ -7,7 +7,8 @@
  * sscd spends on a call. This reader walks the text directly and builds the
  * same values with jansson's constructors.
  *
- * Entry points: ssc_json_read().
+ * Entry points: ssc_json_read(), and for json_direct.c ssc__json_hex4() and
+ * ssc__json_put_utf8().
  */
 #ifndef SSC_JSON_READ_H
 #define SSC_JSON_READ_H
@@ -22,5 +23,15 @@
  * of range, escaped NULs, very deep nesting, malformed text) it hands to
  * json_loadb whole. */
 json_t *ssc_json_read(const char *text, size_t len);
+
+/* ---- shared with json_direct.c ------------------------------------------ */
+
+/* Reads the 4 hex digits of a \uXXXX escape at p into *out; returns 0, or
+ * -1 when one is not a hex digit. */
+int ssc__json_hex4(const char *p, unsigned *out);
+
+/* Writes code point cp (at most U+10FFFF) as 1 to 4 bytes of UTF-8 at out
+ * and returns how many. */
+size_t ssc__json_put_utf8(char *out, unsigned cp);
 
 #endif
