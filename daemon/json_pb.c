@@ -382,6 +382,11 @@ static int decode_field(decoder *d, const ProtobufCFieldDescriptor *f,
     d->path[d->depth].name = f->name;
     d->path[d->depth].index = NO_INDEX;
     d->depth++;
+    /* Members of a oneof share their storage: a second one would overwrite
+     * (and leak) the first, and which should win is anyone's guess. */
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+        *(const uint32_t *)((const char *)m + f->quantifier_offset) != 0)
+        return fail(d, "another member of its oneof is set too");
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         rc = decode_repeated(d, f, v, depth, m);
     } else {

@@ -541,8 +541,7 @@ static void test_json_text_in_strings(void **state)
     fallback_ok(&kinds_descriptor, "{\"names\": [\"a\", {\"b\": 1}]}");
 }
 
-/* jansson keeps a repeated key's last value, and the decoder takes oneof
- * members in descriptor order. */
+/* jansson keeps a repeated key's last value; a oneof takes one member. */
 static void test_repeated_keys(void **state)
 {
     char err[256];
@@ -558,8 +557,13 @@ static void test_repeated_keys(void **state)
     fallback_ok(org, "{\"id\": \"x\", \"id\": 3}");
     fallback_ok(org, "{\"name\": \"a\", \"name\": \"b\"}");
     fallback_ok(&kinds_descriptor, "{\"nums\": [1], \"nums\": [2, 3]}");
-    k = (kinds *)fallback(&kinds_descriptor, "{\"second\": 2, \"first\": 1}",
-                          err, sizeof(err));
+    /* Two members of one oneof: refused, whichever comes first. */
+    fails(&kinds_descriptor, "{\"second\": 2, \"first\": 1}",
+          "second: another member of its oneof is set too");
+    fails(&kinds_descriptor, "{\"first\": 1, \"second\": 2}",
+          "second: another member of its oneof is set too");
+    /* A null member is no member. */
+    k = (kinds *)direct(&kinds_descriptor, "{\"second\": 2, \"first\": null}");
     assert_int_equal(k->pick_case, 22);
     assert_int_equal(k->second, 2);
     ssc_json_pb_free(&k->base);
