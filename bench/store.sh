@@ -2,7 +2,8 @@
 # store.sh - sscd's store path against bare PostgreSQL, measured in one run.
 #
 #   bench/store.sh [--build DIR] [--connections C] [--pool N] [--duration S]
-#                  [--warm-up S] [--rounds R] [--no-pin] [--keep]
+#                  [--warm-up S] [--rounds R] [--layout separate|shared|none]
+#                  [--keep]
 #
 # Two calls, each run through sscd by ssc-loadgen (C connections, one call in
 # flight on each, client certificates) and, as the reference, by pgbench
@@ -19,9 +20,16 @@
 # \startpipeline ... \endpipeline, so only what sits in front of the database
 # differs: TLS, HTTP/2, gRPC, protobuf <-> JSON, the pool.
 #
-# sscd runs with threads = 1 and [database] pool_size = N (default C) on core
-# 0; ssc-loadgen and pgbench run on core 1; PostgreSQL is not pinned
-# (--no-pin: nothing is). The runs alternate (sscd, pgbench, sscd, pgbench,
+# sscd runs with threads = 1 and [database] pool_size = N (default C). Where
+# the processes run is the layout:
+#   separate (default): PostgreSQL alone on the last core, the front (sscd
+#     and ssc-loadgen, or pgbench) on the others. Both runs give the database
+#     the same CPU to itself, as a deployment would, so the ratio says how
+#     much of the database's work each front lets through;
+#   shared: sscd on core 0, ssc-loadgen and pgbench on core 1, PostgreSQL
+#     unpinned; sscd's own CPU then comes straight out of the database's;
+#   none: nothing pinned.
+# The runs alternate (sscd, pgbench, sscd, pgbench,
 # ...) for R rounds and the medians are reported: requests/s (transactions/s
 # for pgbench), p99 latency and the ratio sscd/pgbench of requests/s; also the
 # CPU time per call of sscd and of its PostgreSQL backends, to tell where the
@@ -47,7 +55,7 @@ duration=10
 warmup=2
 rounds=3
 keep=0
-pin=1
+layout=separate
 pgbin=${SSC_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
 usage() {
@@ -72,7 +80,8 @@ while [ $# -gt 0 ]; do
   --duration) duration=${2:?}; shift 2 ;;
   --warm-up) warmup=${2:?}; shift 2 ;;
   --rounds) rounds=${2:?}; shift 2 ;;
-  --no-pin) pin=0; shift ;;
+  --layout) layout=${2:?}; shift 2 ;;
+  --no-pin) layout=none; shift ;;
   --keep) keep=1; shift ;;
   -h | --help) usage ;;
   *) echo "store.sh: unknown option $1" >&2; usage ;;
@@ -98,15 +107,31 @@ for tool in taskset openssl jq; do
   command -v "$tool" >/dev/null || die "$tool not found (apt-get install util-linux openssl jq)"
 done
 
-server_cpu=0
-client_cpu=1
-if [ "$(nproc)" -lt 2 ]; then
-  client_cpu=0
-fi
-if [ "$pin" -eq 0 ]; then
-  server_cpu=0-$(($(nproc) - 1))
+cores=$(nproc)
+last=$((cores - 1))
+case $layout in
+separate)
+  [ "$cores" -ge 2 ] || die "--layout separate needs two cores or more; use --layout none"
+  db_cpu=$last
+  server_cpu=0
+  [ "$last" -eq 1 ] || server_cpu=0-$((last - 1))
   client_cpu=$server_cpu
-fi
+  where="PostgreSQL alone on core $db_cpu; sscd, ssc-loadgen and pgbench on core(s) $server_cpu"
+  ;;
+shared)
+  db_cpu=0-$last
+  server_cpu=0
+  client_cpu=$((cores > 1 ? 1 : 0))
+  where="sscd on core $server_cpu, ssc-loadgen and pgbench on core $client_cpu, PostgreSQL unpinned"
+  ;;
+none)
+  db_cpu=0-$last
+  server_cpu=$db_cpu
+  client_cpu=$db_cpu
+  where="nothing pinned"
+  ;;
+*) die "--layout must be separate, shared or none, not \"$layout\"" ;;
+esac
 
 # pg.sh keeps the cluster's socket in its directory, so the path must be short.
 tmp=$(mktemp -d /tmp/ssc-store.XXXXXX)
@@ -144,6 +169,13 @@ trap 'exit 143' TERM
 bash "$root/scripts/dev-certs.sh" "$tmp/certs" admin loadgen
 { read -r owner_url; read -r app_url; } < <(bash "$root/scripts/pg.sh" setup "$tmp/pg")
 [ -n "${app_url:-}" ] || die "scripts/pg.sh setup printed no URLs"
+
+# The layout's cores for PostgreSQL: the postmaster and what runs now; every
+# backend forked later inherits the postmaster's affinity.
+postmaster=$(head -1 "$tmp/pg/postmaster.pid")
+for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+  taskset -p -c "$db_cpu" "$pid" >/dev/null || die "could not pin PostgreSQL ($pid) to cores $db_cpu"
+done
 
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$tmp/sscd.ini" <<INI
@@ -352,7 +384,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 
 echo "store benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $("$pgbin/postgres" --version)"
 echo "$connections connections, one request in flight on each; sscd pool_size $pool; -T $duration s after $warmup s warm-up; $rounds round(s), alternating; medians below"
-echo "sscd on cores $server_cpu (threads = 1), ssc-loadgen and pgbench on cores $client_cpu, PostgreSQL unpinned"
+echo "layout $layout: $where; sscd threads = 1"
 echo
 
 declare -A res
