@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "status.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ static void on_swept(void *arg, const ssc_db_result *r)
     if (!r->ok) {
         /* UNAVAILABLE while the database is down says nothing health has
          * not said already. */
-        SSC_LOG(r->sqlstate[0] ? SSC_LOG_WRN : SSC_LOG_DBG,
+        SSC_LOG(r->status == SSC_STATUS_UNAVAILABLE ? SSC_LOG_DBG : SSC_LOG_WRN,
                 "idempotency sweep failed: %s%s%s", r->message,
                 r->sqlstate[0] ? " SQLSTATE " : "", r->sqlstate);
         arm(s, s->interval_ms);
