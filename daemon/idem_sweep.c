@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mem.h"
 #include "status.h"
+#include "store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,14 +48,15 @@ static void arm(ssc_idem_sweep *s, uint64_t ms);
 /* How many rows the sweep deleted, or -1 when the answer is not a count. */
 static long long deleted(const ssc_db_result *r)
 {
-    const PGresult *res = r->nres > 0 ? r->res[r->nres - 1] : NULL;
+    size_t len = 0;
+    const char *text = ssc_store_answer(r, &len);
     char *end;
     long long n;
 
-    if (res == NULL || PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+    if (text == NULL)
         return -1;
-    n = strtoll(PQgetvalue(res, 0, 0), &end, 10);
-    return *end == '\0' && n >= 0 ? n : -1;
+    n = strtoll(text, &end, 10);
+    return *end == '\0' && end != text && n >= 0 ? n : -1;
 }
 
 static void on_swept(void *arg, const ssc_db_result *r)

@@ -141,31 +141,7 @@ static int literal(reader *r, const char *word, size_t n)
  * with limits and conversions of its own. */
 static int read_int(reader *r, int64_t *out)
 {
-    int neg = 0;
-    uint64_t v = 0;
-    const char *start;
-
-    if (r->p < r->end && *r->p == '-') {
-        neg = 1;
-        r->p++;
-    }
-    start = r->p;
-    while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
-        unsigned d = (unsigned)(*r->p - '0');
-
-        if (v > (UINT64_MAX - d) / 10)
-            return SSC_EINVAL;
-        v = v * 10 + d;
-        r->p++;
-    }
-    if (r->p == start || (*start == '0' && r->p - start > 1))
-        return SSC_EINVAL;
-    if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
-        return SSC_EINVAL;
-    if (v > (uint64_t)INT64_MAX + (uint64_t)neg)
-        return SSC_EINVAL;
-    *out = neg && v > 0 ? -(int64_t)(v - 1) - 1 : (int64_t)v;
-    return 0;
+    return ssc__json_int(&r->p, r->end, out) == 0 ? 0 : SSC_EINVAL;
 }
 
 /* ---- strings ---------------------------------------------------------- */

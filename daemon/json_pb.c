@@ -626,24 +626,11 @@ void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
     ssc_call_finish(call, SSC_STATUS_OK, NULL);
 }
 
-/* The jsonb text of r's last statement (first row, first column): what
- * ssc_store_json() parses. NULL when there is none. */
-static const char *answer_text(const ssc_db_result *r, size_t *len)
-{
-    const PGresult *res = r->nres > 0 ? r->res[r->nres - 1] : NULL;
-
-    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
-        PQntuples(res) < 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
-        return NULL;
-    *len = (size_t)PQgetlength(res, 0, 0);
-    return PQgetvalue(res, 0, 0);
-}
-
 void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
                        const ProtobufCMessageDescriptor *desc)
 {
     size_t len = 0;
-    const char *text = answer_text(r, &len);
+    const char *text = ssc_store_answer(r, &len);
     ProtobufCMessage *msg = NULL;
     char err[256];
     int rc;
@@ -671,7 +658,7 @@ void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
                             const char *items, const char *cursor_key)
 {
     size_t len = 0, page_size = echoed_page_size(r);
-    const char *text = answer_text(r, &len);
+    const char *text = ssc_store_answer(r, &len);
     ProtobufCMessage *msg = NULL;
     char err[256];
     int rc = SSC_EINVAL;

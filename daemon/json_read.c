@@ -182,34 +182,45 @@ static json_t *read_string_value(reader *r)
     return json_stringn(r->buf, len);
 }
 
+int ssc__json_int(const char **p, const char *end, int64_t *out)
+{
+    const char *s = *p, *start;
+    int neg = 0;
+    uint64_t v = 0;
+
+    if (s < end && *s == '-') {
+        neg = 1;
+        s++;
+    }
+    start = s;
+    while (s < end && *s >= '0' && *s <= '9') {
+        unsigned d = (unsigned)(*s - '0');
+
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+        s++;
+    }
+    if (s == start || (*start == '0' && s - start > 1))
+        return -1;
+    if (s < end && (*s == '.' || *s == 'e' || *s == 'E'))
+        return -1;
+    if (v > (uint64_t)INT64_MAX + (uint64_t)neg)
+        return -1;
+    *out = neg && v > 0 ? -(int64_t)(v - 1) - 1 : (int64_t)v;
+    *p = s;
+    return 0;
+}
+
 /* Integers only: a fraction, an exponent or an overflow goes to json_loadb,
  * whose conversion and limits then apply. */
 static json_t *read_number(reader *r)
 {
-    int neg = 0;
-    uint64_t v = 0;
-    const char *start;
+    int64_t v;
 
-    if (*r->p == '-') {
-        neg = 1;
-        r->p++;
-    }
-    start = r->p;
-    while (r->p < r->end && *r->p >= '0' && *r->p <= '9') {
-        unsigned d = (unsigned)(*r->p - '0');
-
-        if (v > (UINT64_MAX - d) / 10)
-            return NULL;
-        v = v * 10 + d;
-        r->p++;
-    }
-    if (r->p == start || (*start == '0' && r->p - start > 1))
+    if (ssc__json_int(&r->p, r->end, &v) != 0)
         return NULL;
-    if (r->p < r->end && (*r->p == '.' || *r->p == 'e' || *r->p == 'E'))
-        return NULL;
-    if (v > (uint64_t)INT64_MAX + (uint64_t)neg)
-        return NULL;
-    return json_integer(neg ? (json_int_t)(0 - v) : (json_int_t)v);
+    return json_integer((json_int_t)v);
 }
 
 static int literal(reader *r, const char *word, size_t n)

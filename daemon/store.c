@@ -9,9 +9,9 @@
  * the reference is dropped exactly once.
  *
  * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
- * ssc_store_on_cancel(), ssc_store_json(), ssc_store_request_hash(),
- * ssc_store_page_size(), ssc_store_page_token(), ssc_store_page_after(),
- * ssc_store_available().
+ * ssc_store_on_cancel(), ssc_store_answer(), ssc_store_json(),
+ * ssc_store_request_hash(), ssc_store_page_size(), ssc_store_page_token(),
+ * ssc_store_page_after(), ssc_store_available().
  */
 #include "router.h" /* before call.h, which uses its ssc_method typedef */
 
@@ -209,7 +209,7 @@ int ssc_store_available(const ssc_call *call)
     return db != NULL && ssc_db_is_up(db);
 }
 
-json_t *ssc_store_json(const ssc_db_result *r)
+const char *ssc_store_answer(const ssc_db_result *r, size_t *len)
 {
     const PGresult *res;
 
@@ -219,7 +219,16 @@ json_t *ssc_store_json(const ssc_db_result *r)
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1 ||
         PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
         return NULL;
-    return ssc_json_read(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    *len = (size_t)PQgetlength(res, 0, 0);
+    return PQgetvalue(res, 0, 0);
+}
+
+json_t *ssc_store_json(const ssc_db_result *r)
+{
+    size_t len = 0;
+    const char *text = ssc_store_answer(r, &len);
+
+    return text != NULL ? ssc_json_read(text, len) : NULL;
 }
 
 /* ---- idempotency ------------------------------------------------------ */

@@ -23,9 +23,9 @@
  * answered UNAUTHENTICATED at once and NULL is returned.
  *
  * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
- * ssc_store_json(), ssc_store_request_hash(), ssc_store_page_size(),
- * ssc_store_page_token(), ssc_store_page_after(), ssc_store_on_cancel(),
- * ssc_store_available().
+ * ssc_store_answer(), ssc_store_json(), ssc_store_request_hash(),
+ * ssc_store_page_size(), ssc_store_page_token(), ssc_store_page_after(),
+ * ssc_store_on_cancel(), ssc_store_available().
  */
 #ifndef SSC_STORE_H
 #define SSC_STORE_H
@@ -63,9 +63,13 @@ void ssc_store_run(ssc_call *call, ssc_db_job *job, ssc_store_done done);
 /* The method's on_cancel: drops the call's job, if any. */
 void ssc_store_on_cancel(ssc_call *call);
 
-/* Parses the jsonb the last statement of r returned (first row, first
- * column). Returns a new reference or NULL (with the call to be answered
- * INTERNAL by the caller) when it is not JSON. */
+/* The text of the value the last statement of r returned (first row, first
+ * column) with its length in *len, or NULL when there is none (no result,
+ * no row, or SQL NULL). */
+const char *ssc_store_answer(const ssc_db_result *r, size_t *len);
+
+/* Parses ssc_store_answer(r) as JSON. Returns a new reference or NULL (with
+ * the call to be answered INTERNAL by the caller) when it is not JSON. */
 json_t *ssc_store_json(const ssc_db_result *r);
 
 /* Writes the idempotency hash of a request: "\\x" + hex of SHA-256 over the
