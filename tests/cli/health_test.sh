@@ -17,8 +17,6 @@ fi
 sscd_bin=$1
 ssc_bin=$2
 src=$3
-python=/usr/bin/python3
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ssc-cli-test.XXXXXX")
 sscd_pid=""
 cleanup() {
@@ -32,22 +30,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-
-passed=0
-failed=0
-pass() {
-  echo "PASS $1"
-  passed=$((passed + 1))
-}
-fail() {
-  echo "FAIL $1: $2"
-  failed=$((failed + 1))
-}
-
-# A TCP port nobody listens on right now.
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Runs ssc with a clean environment plus the given VAR=value words before
 # "--"; stdout, stderr and status land in $out, $err, $rc.
@@ -58,12 +42,8 @@ run_ssc() {
     shift
   done
   shift
-  env -i PATH="$PATH" HOME="$tmp/home" ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
-    "${envs[@]}" "$ssc_bin" "$@" >"$tmp/ssc.out" 2>"$tmp/ssc.err"
-  rc=$?
-  out=$(cat "$tmp/ssc.out")
-  err=$(cat "$tmp/ssc.err")
-  cat "$tmp/ssc.err" >>"$tmp/ssc-all.log"
+  capture env -i PATH="$PATH" HOME="$tmp/home" ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
+    "${envs[@]}" "$ssc_bin" "$@"
 }
 
 # expect NAME RC [STDOUT] : checks the last run_ssc.
@@ -73,24 +53,6 @@ expect() {
     fail "$name" "exit status $rc, want $want_rc (stderr: $err)"
   elif [ $# -ge 3 ] && [ "$out" != "$want_out" ]; then
     fail "$name" "stdout \"$out\", want \"$want_out\""
-  else
-    pass "$name"
-  fi
-}
-
-# expect_err NAME RC PATTERN : a failure with exactly one stderr line
-# matching the extended regular expression PATTERN, and nothing on stdout.
-expect_err() {
-  local name=$1 want_rc=$2 pattern=$3 lines
-  lines=$(printf '%s' "$err" | grep -c '')
-  if [ "$rc" -ne "$want_rc" ]; then
-    fail "$name" "exit status $rc, want $want_rc (stderr: $err)"
-  elif [ "$lines" -ne 1 ]; then
-    fail "$name" "$lines stderr lines, want 1: $err"
-  elif ! printf '%s' "$err" | grep -Eq -- "$pattern"; then
-    fail "$name" "stderr \"$err\" does not match /$pattern/"
-  elif [ -n "$out" ]; then
-    fail "$name" "unexpected stdout \"$out\""
   else
     pass "$name"
   fi
@@ -335,5 +297,4 @@ else
   pass "no sanitizer reports"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -24,8 +24,6 @@ fi
 sscd_bin=$1
 ssc_bin=$2
 src=$3
-python=/usr/bin/python3
-
 # /tmp rather than $TMPDIR: the cluster's socket path must stay short.
 tmp=$(mktemp -d /tmp/ssc-store-test.XXXXXX)
 chmod 755 "$tmp"
@@ -43,24 +41,12 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-passed=0
-failed=0
-pass() {
-  echo "PASS $1"
-  passed=$((passed + 1))
-}
-fail() {
-  echo "FAIL $1: $2"
-  failed=$((failed + 1))
-}
 die() {
   echo "store_test: $*" >&2
   exit 1
-}
-
-free_port() {
-  "$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # ---- setup ----------------------------------------------------------------
@@ -112,15 +98,11 @@ sscd_pid=$!
 as() {
   local who=$1
   shift
-  env -i PATH="$PATH" HOME="$tmp" ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
+  capture env -i PATH="$PATH" HOME="$tmp" ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
     ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
     SSC_ENDPOINT="localhost:$port" SSC_CA="$certs/ca.pem" \
     SSC_CERT="$certs/$who.pem" SSC_KEY="$certs/$who.key" SSC_TIMEOUT=10 \
-    "$ssc_bin" "$@" >"$tmp/ssc.out" 2>"$tmp/ssc.err"
-  rc=$?
-  out=$(cat "$tmp/ssc.out")
-  err=$(cat "$tmp/ssc.err")
-  cat "$tmp/ssc.err" >>"$tmp/ssc-all.log"
+    "$ssc_bin" "$@"
 }
 
 ready=0
@@ -143,24 +125,6 @@ expect() {
     fail "$name" "exit status $rc, want $want_rc (stderr: $err)"
   elif [ "$want_rc" -eq 0 ] && [ -n "$err" ]; then
     fail "$name" "unexpected stderr: $err"
-  else
-    pass "$name"
-  fi
-}
-
-# expect_err NAME RC PATTERN : a failure with exactly one stderr line
-# matching the extended regular expression PATTERN, and nothing on stdout.
-expect_err() {
-  local name=$1 want_rc=$2 pattern=$3 lines
-  lines=$(printf '%s' "$err" | grep -c '')
-  if [ "$rc" -ne "$want_rc" ]; then
-    fail "$name" "exit status $rc, want $want_rc (stderr: $err)"
-  elif [ "$lines" -ne 1 ]; then
-    fail "$name" "$lines stderr lines, want 1: $err"
-  elif ! printf '%s' "$err" | grep -Eq -- "$pattern"; then
-    fail "$name" "stderr \"$err\" does not match /$pattern/"
-  elif [ -n "$out" ]; then
-    fail "$name" "unexpected stdout \"$out\""
   else
     pass "$name"
   fi
@@ -615,5 +579,4 @@ else
   fail "SIGTERM: sscd exits 0" "exit status $sscd_rc; stderr: $(tail -5 "$tmp/sscd.err")"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
