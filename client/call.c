@@ -1,13 +1,13 @@
 /*
  * call.c - unary calls with one retry, idempotency keys, paged lists.
  *
- * Entry points: cli_call(), cli_call_print(), cli_idem_key(), cli_list(),
- * cli_list_show(), cli_pages_free().
+ * Entry points: cli_call(), cli_call_print(), cli_idem_key(),
+ * cli_list_run().
  */
 #include "call.h"
 
+#include "args.h"
 #include "exit.h"
-
 #include "mem.h"
 
 #include <openssl/err.h>
@@ -90,6 +90,17 @@ const char *cli_idem_key(const cli_ctx *ctx, const cli_cmd *cmd,
 
 /* ---- lists -------------------------------------------------------------- */
 
+/* What list_pages() collected. */
+typedef struct cli_pages {
+    ProtobufCMessage **pages; /* the responses, which own the items */
+    size_t npages;
+    const ProtobufCMessage **items; /* every item, in order */
+    size_t n;
+    const char *next_page_token; /* of the last page; "" at the end */
+} cli_pages;
+
+static void pages_free(cli_pages *p);
+
 /* The response's one repeated message field: the items. */
 static const ProtobufCFieldDescriptor *
 items_field(const ProtobufCMessageDescriptor *d)
@@ -128,10 +139,14 @@ static void add_page(cli_pages *p, ProtobufCMessage *resp)
     p->next_page_token = next_token(resp);
 }
 
-int cli_list(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
-             ProtobufCMessage *req, Ssc__V1__PageRequest *page,
-             const ProtobufCMessageDescriptor *resp_desc, int all,
-             cli_pages *out)
+/* Calls the List method path with req, whose page field points at page, and
+ * collects the items of one page, or with all of every page. Returns 0
+ * with out filled (free it with pages_free()), or the exit status after
+ * printing why not (out then holds nothing). */
+static int list_pages(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
+                      ProtobufCMessage *req, Ssc__V1__PageRequest *page,
+                      const ProtobufCMessageDescriptor *resp_desc, int all,
+                      cli_pages *out)
 {
     char *sent = NULL; /* the token just sent, to catch a server looping */
     char *first = page->page_token;
@@ -159,11 +174,12 @@ int cli_list(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
     page->page_token = first;
     free(sent);
     if (rc != 0)
-        cli_pages_free(out);
+        pages_free(out);
     return rc;
 }
 
-void cli_list_show(const cli_ctx *ctx, const cli_view *view, const cli_pages *p)
+static void show_pages(const cli_ctx *ctx, const cli_view *view,
+                       const cli_pages *p)
 {
     cli_print_msgs(ctx, view, p->items, p->n, p->next_page_token);
     if (!ctx->json && p->next_page_token[0] != '\0' && cli_stdout_tty())
@@ -171,11 +187,36 @@ void cli_list_show(const cli_ctx *ctx, const cli_view *view, const cli_pages *p)
                 p->next_page_token);
 }
 
-void cli_pages_free(cli_pages *p)
+static void pages_free(cli_pages *p)
 {
     for (size_t i = 0; i < p->npages; i++)
         protobuf_c_message_free_unpacked(p->pages[i], NULL);
     free(p->pages);
     free(p->items);
     memset(p, 0, sizeof(*p));
+}
+
+int cli_list_run(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
+                 ProtobufCMessage *req, Ssc__V1__PageRequest **page_field,
+                 const cli_paging *paging,
+                 const ProtobufCMessageDescriptor *resp_desc,
+                 const cli_view *view)
+{
+    Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
+    cli_pages pages;
+    int rc =
+        cli_arg_uint32(cmd, "--page-size", paging->size, 1, &page.page_size);
+
+    if (rc != 0)
+        return cli_args_exit(rc);
+    if (paging->token != NULL)
+        page.page_token = (char *)paging->token;
+    *page_field = &page;
+    rc = list_pages(ctx, cmd, path, req, &page, resp_desc, paging->all, &pages);
+    *page_field = NULL;
+    if (rc != 0)
+        return rc;
+    show_pages(ctx, view, &pages);
+    pages_free(&pages);
+    return CLI_EXIT_OK;
 }

@@ -7,8 +7,8 @@
  * ("ssc: org add: INVALID_ARGUMENT: country: must be ...") and returns the
  * exit status for its class, so a command only passes the status on.
  *
- * Entry points: cli_call(), cli_call_print(), cli_idem_key(), cli_list(),
- * cli_list_show(), cli_pages_free().
+ * Entry points: cli_call(), cli_call_print(), cli_idem_key(),
+ * cli_list_run().
  */
 #ifndef CLI_CALL_H
 #define CLI_CALL_H
@@ -48,32 +48,33 @@ int cli_call_print(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
 const char *cli_idem_key(const cli_ctx *ctx, const cli_cmd *cmd,
                          const char *given, char buf[CLI_KEY_LEN + 1]);
 
-/* What cli_list() collected. */
-typedef struct cli_pages {
-    ProtobufCMessage **pages; /* the responses, which own the items */
-    size_t npages;
-    const ProtobufCMessage **items; /* every item, in order */
-    size_t n;
-    const char *next_page_token; /* of the last page; "" at the end */
-} cli_pages;
+/* The paging options every list command takes: --page-size N,
+ * --page-token T and --all. Put CLI_PAGING_OPTS(&paging) among the
+ * command's cli_opt entries and pass &paging to cli_list_run(). */
+typedef struct cli_paging {
+    const char *size;
+    const char *token;
+    int all;
+} cli_paging;
 
-/* Calls the List method path with req, whose page field points at page (the
- * caller sets page_size and the first page_token), and collects the items
- * (the response's one repeated message field) of one page, or with all of
- * every page, passing next_page_token back until it comes back empty.
- * Returns 0 with out filled (free it with cli_pages_free()), or the exit
- * status after printing why not (out then holds nothing). */
-int cli_list(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
-             ProtobufCMessage *req, Ssc__V1__PageRequest *page,
-             const ProtobufCMessageDescriptor *resp_desc, int all,
-             cli_pages *out);
+#define CLI_PAGING_OPTS(p)                                                     \
+    {"--page-size", &(p)->size}, {"--page-token", &(p)->token},                \
+    {                                                                          \
+        "--all", NULL, &(p)->all                                               \
+    }
 
-/* Prints what cli_list() collected through view; when more pages remain
- * and stdout is a terminal, adds a hint on stderr naming the
- * --page-token to go on with. */
-void cli_list_show(const cli_ctx *ctx, const cli_view *view,
-                   const cli_pages *p);
-
-void cli_pages_free(cli_pages *p);
+/* Runs a list command once its own options are checked: checks --page-size
+ * (a usage error otherwise), points *page_field (req's page) at the page
+ * asked for, calls the List method path for one page, or with --all for
+ * every page (passing next_page_token back until it comes back empty), and
+ * prints the items (the response's one repeated message field, response of
+ * type resp_desc) through view; when more pages remain and stdout is a
+ * terminal, a hint on stderr names the --page-token to go on with. Returns
+ * the exit status, having printed why when it is not 0. */
+int cli_list_run(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
+                 ProtobufCMessage *req, Ssc__V1__PageRequest **page_field,
+                 const cli_paging *paging,
+                 const ProtobufCMessageDescriptor *resp_desc,
+                 const cli_view *view);
 
 #endif

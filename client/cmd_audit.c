@@ -59,34 +59,24 @@ static const cli_view entry_view = {
 static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
     Ssc__V1__ListAuditRequest req = SSC__V1__LIST_AUDIT_REQUEST__INIT;
-    Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
-    const char *after = NULL, *entity = NULL, *size = NULL, *token = NULL;
-    int all = 0;
+    const char *after = NULL, *entity = NULL;
+    cli_paging paging = {0};
     const cli_opt opts[] = {
-        {"--after", &after},      {"--entity", &entity}, {"--page-size", &size},
-        {"--page-token", &token}, {"--all", NULL, &all}, {NULL},
+        {"--after", &after},
+        {"--entity", &entity},
+        CLI_PAGING_OPTS(&paging),
+        {NULL},
     };
-    cli_pages pages;
     int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
 
     if (rc == 0)
         rc = cli_arg_int64(self, "--after", after, 0, &req.after_seq);
-    if (rc == 0)
-        rc = cli_arg_uint32(self, "--page-size", size, 1, &page.page_size);
     if (rc != 0)
         return cli_args_exit(rc);
     if (entity != NULL)
         req.entity = (char *)entity;
-    if (token != NULL)
-        page.page_token = (char *)token;
-    req.page = &page;
-    rc = cli_list(ctx, self, SVC "List", &req.base, &page,
-                  &ssc__v1__list_audit_response__descriptor, all, &pages);
-    if (rc != 0)
-        return rc;
-    cli_list_show(ctx, &entry_view, &pages);
-    cli_pages_free(&pages);
-    return CLI_EXIT_OK;
+    return cli_list_run(ctx, self, SVC "List", &req.base, &req.page, &paging,
+                        &ssc__v1__list_audit_response__descriptor, &entry_view);
 }
 
 static int run_verify(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)

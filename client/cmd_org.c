@@ -92,39 +92,28 @@ static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
     Ssc__V1__ListOrganisationsRequest req =
         SSC__V1__LIST_ORGANISATIONS_REQUEST__INIT;
-    Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
-    const char *kind = NULL, *country = NULL, *size = NULL, *token = NULL;
-    int all = 0;
+    const char *kind = NULL, *country = NULL;
+    cli_paging paging = {0};
     const cli_opt opts[] = {
-        {"--kind", &kind},      {"--country", &country},
-        {"--page-size", &size}, {"--page-token", &token},
-        {"--all", NULL, &all},  {NULL},
+        {"--kind", &kind},
+        {"--country", &country},
+        CLI_PAGING_OPTS(&paging),
+        {NULL},
     };
-    cli_pages pages;
     int k = 0;
     int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
 
     if (rc == 0)
         rc = cli_arg_enum(self, "--kind", kind,
                           &ssc__v1__organisation_kind__descriptor, &k);
-    if (rc == 0)
-        rc = cli_arg_uint32(self, "--page-size", size, 1, &page.page_size);
     if (rc != 0)
         return cli_args_exit(rc);
     req.kind = (Ssc__V1__OrganisationKind)k;
     if (country != NULL)
         req.country = (char *)country;
-    if (token != NULL)
-        page.page_token = (char *)token;
-    req.page = &page;
-    rc = cli_list(ctx, self, SVC "List", &req.base, &page,
-                  &ssc__v1__list_organisations_response__descriptor, all,
-                  &pages);
-    if (rc != 0)
-        return rc;
-    cli_list_show(ctx, &org_view, &pages);
-    cli_pages_free(&pages);
-    return CLI_EXIT_OK;
+    return cli_list_run(ctx, self, SVC "List", &req.base, &req.page, &paging,
+                        &ssc__v1__list_organisations_response__descriptor,
+                        &org_view);
 }
 
 /* ---- update ------------------------------------------------------------- */

@@ -166,35 +166,22 @@ static int run_add(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
     Ssc__V1__ListPrincipalsRequest req = SSC__V1__LIST_PRINCIPALS_REQUEST__INIT;
-    Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
-    const char *org = NULL, *size = NULL, *token = NULL;
-    int all = 0;
+    const char *org = NULL;
+    cli_paging paging = {0};
     const cli_opt opts[] = {
         {"--org", &org},
-        {"--page-size", &size},
-        {"--page-token", &token},
-        {"--all", NULL, &all},
+        CLI_PAGING_OPTS(&paging),
         {NULL},
     };
-    cli_pages pages;
     int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
 
     if (rc == 0)
         rc = cli_arg_int64(self, "--org", org, 1, &req.organisation_id);
-    if (rc == 0)
-        rc = cli_arg_uint32(self, "--page-size", size, 1, &page.page_size);
     if (rc != 0)
         return cli_args_exit(rc);
-    if (token != NULL)
-        page.page_token = (char *)token;
-    req.page = &page;
-    rc = cli_list(ctx, self, SVC "List", &req.base, &page,
-                  &ssc__v1__list_principals_response__descriptor, all, &pages);
-    if (rc != 0)
-        return rc;
-    cli_list_show(ctx, &principal_view, &pages);
-    cli_pages_free(&pages);
-    return CLI_EXIT_OK;
+    return cli_list_run(ctx, self, SVC "List", &req.base, &req.page, &paging,
+                        &ssc__v1__list_principals_response__descriptor,
+                        &principal_view);
 }
 
 static int run_disable(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)

@@ -28,35 +28,22 @@ static const cli_view sector_view = {
 static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
     Ssc__V1__ListSectorsRequest req = SSC__V1__LIST_SECTORS_REQUEST__INIT;
-    Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
-    const char *category = NULL, *size = NULL, *token = NULL;
-    int all = 0;
+    const char *category = NULL;
+    cli_paging paging = {0};
     const cli_opt opts[] = {
         {"--category", &category},
-        {"--page-size", &size},
-        {"--page-token", &token},
-        {"--all", NULL, &all},
+        CLI_PAGING_OPTS(&paging),
         {NULL},
     };
-    cli_pages pages;
     int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
 
-    if (rc == 0)
-        rc = cli_arg_uint32(self, "--page-size", size, 1, &page.page_size);
     if (rc != 0)
         return cli_args_exit(rc);
     if (category != NULL)
         req.category = (char *)category;
-    if (token != NULL)
-        page.page_token = (char *)token;
-    req.page = &page;
-    rc = cli_list(ctx, self, "/ssc.v1.Sectors/List", &req.base, &page,
-                  &ssc__v1__list_sectors_response__descriptor, all, &pages);
-    if (rc != 0)
-        return rc;
-    cli_list_show(ctx, &sector_view, &pages);
-    cli_pages_free(&pages);
-    return CLI_EXIT_OK;
+    return cli_list_run(ctx, self, "/ssc.v1.Sectors/List", &req.base, &req.page,
+                        &paging, &ssc__v1__list_sectors_response__descriptor,
+                        &sector_view);
 }
 
 static const cli_cmd sector_list = {

@@ -335,6 +335,10 @@ as admin org update "$dea"
 expect_err "org update without fields: usage (2)" 2 '^ssc: org update: nothing to change'
 as admin org show
 expect_err "org show without ID: usage (2)" 2 '^ssc: org show: missing ID'
+as admin org list --page-size 0
+expect_err "org list --page-size 0: usage (2)" 2 '^ssc: org list: --page-size: must be at least 1, not 0'
+as auditor audit list --page-size many
+expect_err "audit list --page-size many: usage (2)" 2 '^ssc: audit list: --page-size: '
 
 # ---- organisations: update ------------------------------------------------------
 
