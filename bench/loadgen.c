@@ -21,6 +21,7 @@
  */
 #include "client.h"
 #include "err.h"
+#include "hex.h"
 #include "mem.h"
 #include "status.h"
 
@@ -176,17 +177,6 @@ static int parse_seconds(const char *s, double *out)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int parse_hex(const char *s, lg_opts *o)
 {
     size_t n = strlen(s);
@@ -197,7 +187,7 @@ static int parse_hex(const char *s, lg_opts *o)
                     MAX_DATA);
     o->data = ssc_xmalloc(n / 2 + 1);
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = ssc_hex_value(s[2 * i]), lo = ssc_hex_value(s[2 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return fail("--data-hex: not hex: \"%s\"", s);

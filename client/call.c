@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "exit.h"
+#include "hex.h"
 #include "mem.h"
 
 #include <openssl/err.h>
@@ -82,7 +83,7 @@ const char *cli_idem_key(const cli_ctx *ctx, const cli_cmd *cmd,
                   ERR_reason_error_string(ERR_get_error()));
         return NULL;
     }
-    cli_hex(raw, sizeof(raw), buf);
+    ssc_hex_encode(raw, sizeof(raw), buf);
     if (ctx->verbose)
         fprintf(stderr, "ssc: %s: idempotency key %s\n", cmd->name, buf);
     return buf;

@@ -13,6 +13,7 @@
 #include "call.h"
 #include "cli.h"
 #include "exit.h"
+#include "hex.h"
 #include "output.h"
 
 #include "ssc/v1/principals.pb-c.h"
@@ -76,7 +77,7 @@ static int cert_fingerprint(const cli_cmd *self, const char *path,
         return cli_error(self, CLI_EXIT_INTERNAL,
                          "could not compute the fingerprint of %s", path);
     }
-    cli_hex(md, mdlen, out);
+    ssc_hex_encode(md, mdlen, out);
     return 0;
 }
 

@@ -7,11 +7,12 @@
  *
  * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_json(),
  * cli_json_from_msg(), cli_table_new(), cli_table_add(), cli_table_print(),
- * cli_table_free(), cli_stdout_tty(), cli_hex().
+ * cli_table_free(), cli_stdout_tty().
  */
 #include "output.h"
 
 #include "args.h"
+#include "hex.h"
 
 #include "mem.h"
 #include "pb_field.h"
@@ -33,17 +34,6 @@ struct cli_table {
 int cli_stdout_tty(void)
 {
     return isatty(STDOUT_FILENO);
-}
-
-void cli_hex(const uint8_t *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    out[2 * n] = '\0';
 }
 
 /* ---- reading fields ----------------------------------------------------- */
@@ -110,7 +100,7 @@ static char *hex_of(const ProtobufCBinaryData *b)
 {
     char *out = ssc_xmalloc(2 * b->len + 1);
 
-    cli_hex(b->data, b->len, out);
+    ssc_hex_encode(b->data, b->len, out);
     return out;
 }
 

@@ -21,7 +21,7 @@
  *
  * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_json(),
  * cli_json_from_msg(), cli_table_new(), cli_table_add(), cli_table_print(),
- * cli_table_free(), cli_stdout_tty(), cli_hex().
+ * cli_table_free(), cli_stdout_tty().
  */
 #ifndef CLI_OUTPUT_H
 #define CLI_OUTPUT_H
@@ -87,8 +87,5 @@ void cli_table_free(cli_table *t);
 
 /* Non-zero when stdout is a terminal. */
 int cli_stdout_tty(void);
-
-/* Writes n bytes as 2n lower-case hex digits and a NUL into out. */
-void cli_hex(const uint8_t *p, size_t n, char *out);
 
 #endif

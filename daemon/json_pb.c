@@ -23,6 +23,7 @@
 #include "json_pb.h"
 
 #include "err.h"
+#include "hex.h"
 #include "json_direct.h"
 #include "json_read.h"
 #include "log.h"
@@ -123,17 +124,6 @@ static int json_int(decoder *d, const json_t *v, int64_t *out)
     return 0;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int ssc__json_pb_hex(const char *s, ProtobufCBinaryData *out, const char **why)
 {
     size_t n;
@@ -148,8 +138,8 @@ int ssc__json_pb_hex(const char *s, ProtobufCBinaryData *out, const char **why)
     out->data = ssc_xmalloc(n / 2);
     out->len = n / 2;
     for (size_t i = 0; i < n / 2; i++) {
-        int hi = hexval((unsigned char)s[2 * i]);
-        int lo = hexval((unsigned char)s[2 * i + 1]);
+        int hi = ssc_hex_value((unsigned char)s[2 * i]);
+        int lo = ssc_hex_value((unsigned char)s[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             free(out->data);

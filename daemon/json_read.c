@@ -12,6 +12,7 @@
  */
 #include "json_read.h"
 
+#include "hex.h"
 #include "mem.h"
 
 #include <stdint.h>
@@ -43,17 +44,11 @@ int ssc__json_hex4(const char *p, unsigned *out)
     unsigned v = 0;
 
     for (int i = 0; i < 4; i++) {
-        char c = p[i];
+        int d = ssc_hex_value((unsigned char)p[i]);
 
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
+        if (d < 0)
             return -1;
+        v = v << 4 | (unsigned)d;
     }
     *out = v;
     return 0;

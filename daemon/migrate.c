@@ -10,6 +10,7 @@
  */
 #include "migrate.h"
 
+#include "hex.h"
 #include "mem.h"
 
 #include <dirent.h>
@@ -62,8 +63,7 @@ static void sha256_hex(const void *p, size_t n, char out[65])
     unsigned int len = 0;
 
     EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    ssc_hex_encode(md, 32, out);
 }
 
 /* ---- migrations from a directory --------------------------------------- */

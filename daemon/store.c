@@ -19,6 +19,7 @@
 
 #include "b64.h"
 #include "err.h"
+#include "hex.h"
 #include "json_read.h"
 #include "mem.h"
 #include "server.h"
@@ -262,7 +263,6 @@ static uint8_t *pack_without_key(const ProtobufCMessage *req, size_t *len)
 void ssc_store_request_hash(const ssc_call *call, const ProtobufCMessage *req,
                             char out[67])
 {
-    static const char hex[] = "0123456789abcdef";
     const char *path = ssc_call_method(call)->path;
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
@@ -279,11 +279,7 @@ void ssc_store_request_hash(const ssc_call *call, const ProtobufCMessage *req,
     free(packed);
     out[0] = '\\';
     out[1] = 'x';
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 + 2 * i] = hex[md[i] >> 4];
-        out[3 + 2 * i] = hex[md[i] & 15];
-    }
-    out[66] = '\0';
+    ssc_hex_encode(md, 32, out + 2);
 }
 
 /* ---- paging ----------------------------------------------------------- */

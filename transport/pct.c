@@ -5,6 +5,7 @@
  */
 #include "pct.h"
 
+#include "hex.h"
 #include "mem.h"
 
 #include <stdint.h>
@@ -18,18 +19,6 @@ static int needs_escape(const char *s, size_t n, size_t i)
     if (c == ' ')
         return i == 0 || i == n - 1;
     return c < 0x20 || c > 0x7e || c == '%';
-}
-
-/* Returns 0..15 for a hex digit of either case, -1 otherwise. */
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 char *ssc_pct_encode(const char *s, size_t n, size_t *outlen)
@@ -69,8 +58,8 @@ char *ssc_pct_decode(const char *s, size_t n, size_t *outlen)
     size_t i = 0;
 
     while (i < n) {
-        int hi = i + 2 < n ? hex_value((unsigned char)s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_value((unsigned char)s[i + 2]) : -1;
+        int hi = i + 2 < n ? ssc_hex_value((unsigned char)s[i + 1]) : -1;
+        int lo = i + 2 < n ? ssc_hex_value((unsigned char)s[i + 2]) : -1;
 
         if (s[i] == '%' && hi >= 0 && lo >= 0) {
             out[len++] = (char)(hi << 4 | lo);

@@ -6,6 +6,8 @@
  */
 #include "tls.h"
 
+#include "hex.h"
+
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -155,8 +157,7 @@ int ssc_tls_peer(SSL *ssl, char *subject, size_t subject_len,
         return 0;
     if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
         return 0;
-    for (unsigned i = 0; i < 32; i++)
-        snprintf(fingerprint + 2 * i, 3, "%02x", md[i]);
+    ssc_hex_encode(md, 32, fingerprint);
     mem = BIO_new(BIO_s_mem());
     if (mem == NULL)
         return 0;
