@@ -11,7 +11,8 @@
 # PostgreSQL the very statements sscd sends for that call, as the same role
 # (ssc_app), over the same Unix socket of the same private cluster:
 #   Get:    Organisations/Get of one organisation: set_config
-#           (statement_timeout), ssc.begin_call(...), ssc.org_get($1);
+#           (statement_timeout and the deadline), ssc.begin_call(...), the
+#           re-arm of statement_timeout (daemon/db.c), ssc.org_get($1);
 #   Create: Organisations/Create with a unique idempotency key and name per
 #           request: set_config, ssc.begin_call(...), ssc.org_create(...)
 #           (the row, its audit entry and the idempotency record).
@@ -274,8 +275,9 @@ readers='{ministry,secretariat,reconciler,auditor,admin}'
 staff='{admin,secretariat}'
 cat >"$tmp/get.sql" <<'SQL'
 \startpipeline
-SELECT set_config('statement_timeout', :timeout, true);
+SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
 SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
 SELECT ssc.org_get(:id::bigint);
 \endpipeline
 SQL
@@ -288,8 +290,9 @@ cat >"$tmp/create.sql" <<'SQL'
 \set n :n + 1
 \set k :base + :client_id * 1000000000 + :n
 \startpipeline
-SELECT set_config('statement_timeout', :timeout, true);
+SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
 SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
 SELECT ssc.org_create(:k, :hash::bytea, :k, '', :kind, :country, :parent::bigint);
 \endpipeline
 SQL

@@ -8,11 +8,25 @@
  * consumed from an offset so that sending a large message does not memmove it
  * once per DATA frame.
  *
+ * Request bytes are charged to the connection's and the process's buffer
+ * limits (budget.h) before the peer may send them: a stream opens with the
+ * SSC_STREAM_WINDOW its SETTINGS give it, charged then (refused with
+ * RESOURCE_EXHAUSTED when there is no room); a message longer than what the
+ * peer may still send gets the rest of its window only once all of it is
+ * charged, and until then the call waits in loop->rx_waiters while the peer
+ * stalls on flow control. Window comes back as the handler consumes: a
+ * streaming request's message is released after on_message and its bytes
+ * granted again; a unary request is kept (its reassembly buffer taken over,
+ * not copied) until the end of the stream. A gzip message is charged again
+ * for its decompressed size while that exists. Everything a call holds is
+ * given back when it is done or its stream closes.
+ *
  * Entry points: see call.h (handlers) and call_internal.h (the connection).
  */
 #include "call_internal.h"
 
 #include "b64.h"
+#include "budget.h"
 #include "err.h"
 #include "frame.h"
 #include "gzip.h"
@@ -47,7 +61,7 @@ struct ssc_call {
     int refs;
     const ssc_method *method;
     void *data;
-    ssc_peer peer; /* copied: handlers may outlive the connection */
+    ssc_peer *peer; /* a reference: handlers may outlive the connection */
 
     /* request */
     char *path;
@@ -57,7 +71,10 @@ struct ssc_call {
     uint64_t deadline_at;
     ssc_md req_md;
     ssc_frame_reader reader;
-    ssc_buf unary_req;
+    ssc_budget_stream rx; /* request bytes held and the peer's credit */
+    ssc_link rx_wait;     /* in loop->rx_waiters while credit waits */
+    uint8_t *unary_msg;   /* the request of a unary call, until end of stream */
+    size_t unary_len;
     unsigned nreq;
     int encoding;
     int reject_status; /* a gRPC status to answer with once headers end */
@@ -81,12 +98,19 @@ struct ssc_call {
     unsigned ended : 1; /* final HEADERS submitted */
     unsigned deferred : 1;
     unsigned drain_due : 1;
+    unsigned unary_compressed : 1;
+    unsigned in_request : 1; /* request buffers in use (feed, delivery) */
 };
 
 static const ssc_config *cfg_of(const ssc_call *call)
 {
     return call->loop->server->cfg;
 }
+
+static nghttp2_session *session_of(const ssc_call *call);
+static size_t peer_credit(const ssc_call *call);
+static void reject(ssc_call *call, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 ssc_call *ssc__call_new(ssc_conn *conn, int32_t stream_id)
 {
@@ -96,15 +120,18 @@ ssc_call *ssc__call_new(ssc_conn *conn, int32_t stream_id)
     call->loop = conn->loop;
     call->stream_id = stream_id;
     call->refs = 1;
-    call->peer = conn->peer;
+    call->peer = ssc__peer_ref(conn->peer);
     ssc_md_init(&call->req_md);
     ssc_md_init(&call->init_md);
     ssc_md_init(&call->trail_md);
     ssc_frame_reader_init(&call->reader, cfg_of(call)->max_message_bytes);
-    ssc_buf_init(&call->unary_req, cfg_of(call)->max_message_bytes);
     ssc_buf_init(&call->outq, 0);
+    ssc__link_init(&call->rx_wait);
     ssc__link_insert(&conn->calls, &call->conn_link);
     ssc__conn_stream_opened(conn);
+    if (ssc_budget_stream_open(&call->rx, &conn->buffers, peer_credit(call)))
+        reject(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+               "server request buffers are full, try again later");
     return call;
 }
 
@@ -117,6 +144,7 @@ void ssc_call_unref(ssc_call *call)
 {
     if (--call->refs > 0)
         return;
+    ssc__peer_unref(call->peer);
     free(call->path);
     free(call->reject_msg);
     free(call->message);
@@ -124,16 +152,13 @@ void ssc_call_unref(ssc_call *call)
     ssc_md_free(&call->init_md);
     ssc_md_free(&call->trail_md);
     ssc_frame_reader_free(&call->reader);
-    ssc_buf_reset(&call->unary_req);
+    free(call->unary_msg);
     ssc_buf_reset(&call->outq);
     free(call);
 }
 
 /* Remembers the first reason to refuse the request; headers keep arriving
  * until END_HEADERS, and the answer goes out then. */
-static void reject(ssc_call *call, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 static void reject(ssc_call *call, int status, const char *fmt, ...)
 {
     char msg[256];
@@ -422,10 +447,14 @@ static void resume(ssc_call *call)
     }
 }
 
+static void drop_request(ssc_call *call);
+
 /* Puts the status on the wire: as Trailers-Only when nothing was sent yet,
- * else as trailers after the queued responses. */
+ * else as trailers after the queued responses. The request side is let go
+ * first: nothing more of it will be read. */
 static void end_call(ssc_call *call, int status, const char *message)
 {
+    drop_request(call);
     if (call->ended || call->conn == NULL)
         return;
     call->status = status;
@@ -582,6 +611,9 @@ static void deadline_fired(uv_timer_t *t)
 
     if (ssc_call_is_done(call))
         return;
+    if (call->dispatched && call->method->on_deadline != NULL &&
+        call->method->on_deadline(call))
+        return;
     ssc_call_ref(call);
     cancel(call);
     /* Responses still queued are dropped; if the peer's window is shut the
@@ -614,6 +646,145 @@ static void start_deadline(ssc_call *call)
     call->deadline = d;
     call->deadline_at = uv_now(&call->loop->uv) + call->timeout_ms;
     uv_timer_start(&d->timer, deadline_fired, call->timeout_ms, 0);
+}
+
+/* ---- request buffers and flow control ----------------------------------- */
+
+/* What the peer may still send on the stream, as nghttp2 counts it; nothing
+ * once the peer has half-closed. */
+static size_t peer_credit(const ssc_call *call)
+{
+    nghttp2_session *s = session_of(call);
+    int32_t w;
+
+    if (s == NULL || call->half_closed)
+        return 0;
+    w = nghttp2_session_get_stream_local_window_size(s, call->stream_id);
+    return w > 0 ? (size_t)w : 0;
+}
+
+/* The headroom growth must leave in the connection's ledger: the first
+ * window of every stream the connection may still open, as those cannot
+ * wait. */
+static size_t conn_keep(const ssc_call *call)
+{
+    unsigned max = cfg_of(call)->max_concurrent_streams;
+    unsigned open = call->conn->nstreams;
+
+    return open < max ? (size_t)(max - open) * SSC_STREAM_WINDOW : 0;
+}
+
+/* The headroom growth must leave in the process's pool: an eighth, for the
+ * first windows of new streams on any connection, so that clients holding
+ * large messages do not get every other client's calls refused. */
+static size_t pool_keep(const ssc_call *call)
+{
+    return call->loop->server->buffers.max / 8;
+}
+
+static void grant(ssc_call *call, size_t n)
+{
+    nghttp2_session *s = session_of(call);
+
+    if (n == 0 || s == NULL)
+        return;
+    (void)nghttp2_submit_window_update(s, NGHTTP2_FLAG_NONE, call->stream_id,
+                                       (int32_t)n);
+    ssc__conn_flush(call->conn);
+}
+
+static void keep_turning(uv_idle_t *h)
+{
+    (void)h;
+}
+
+/* Budget came back on this loop: waiting calls are retried in the check
+ * phase (ssc__call_run_deferred()). */
+static void budget_returned(ssc_loop *loop)
+{
+    if (loop->rx_retry || ssc__link_empty(&loop->rx_waiters))
+        return;
+    loop->rx_retry = 1;
+    uv_idle_start(&loop->defer_idle, keep_turning);
+}
+
+static int waiting(const ssc_call *call)
+{
+    return call->rx_wait.next != &call->rx_wait;
+}
+
+/* Grants the peer the window the message in progress still needs, once all
+ * of it is charged; until then the call waits in loop->rx_waiters and the
+ * peer stalls when its window runs out. */
+static void request_more(ssc_call *call)
+{
+    size_t want = ssc_frame_reader_remaining(&call->reader);
+    size_t credit = peer_credit(call);
+
+    (void)ssc_budget_stream_sync(&call->rx, credit);
+    if (want <= credit) {
+        ssc__link_remove(&call->rx_wait);
+        return;
+    }
+    if (ssc_budget_stream_grant(&call->rx, want - credit, conn_keep(call),
+                                pool_keep(call)) != 0) {
+        if (!waiting(call))
+            ssc__link_insert(&call->loop->rx_waiters, &call->rx_wait);
+        return;
+    }
+    ssc__link_remove(&call->rx_wait);
+    grant(call, want - credit);
+}
+
+/* Lets go of every request byte the call holds and gives its budget back:
+ * the call is done, its stream is gone or its request is complete. Not while
+ * the buffers are in use (inside the frame reader or a delivery); those paths
+ * call it again when they return. */
+static void drop_request(ssc_call *call)
+{
+    if (call->in_request)
+        return;
+    ssc__link_remove(&call->rx_wait);
+    ssc_frame_reader_free(&call->reader);
+    free(call->unary_msg);
+    call->unary_msg = NULL;
+    call->unary_len = 0;
+    if (ssc_budget_stream_is_open(&call->rx)) {
+        ssc_budget_stream_close(&call->rx);
+        budget_returned(call->loop);
+    }
+}
+
+/* A streaming request's message of len bytes was handled: its bytes and
+ * prefix are released, and as many as bring the peer's window back to
+ * SSC_STREAM_WINDOW are granted again. */
+static void release_message(ssc_call *call, size_t len)
+{
+    size_t credit = peer_credit(call);
+    size_t refill = 0;
+
+    if (!ssc_call_is_done(call) && credit < SSC_STREAM_WINDOW)
+        refill = SSC_STREAM_WINDOW - credit;
+    grant(call, ssc_budget_stream_release(&call->rx, len + SSC_FRAME_HEADER_LEN,
+                                          refill));
+    budget_returned(call->loop);
+}
+
+void ssc__call_retry_waiters(ssc_loop *loop)
+{
+    ssc_link *l = loop->rx_waiters.next;
+
+    loop->rx_retry = 0;
+    while (l != &loop->rx_waiters) {
+        ssc_link *next = l->next;
+        ssc_call *call = container_of(l, ssc_call, rx_wait);
+
+        if (ssc_call_is_done(call) || call->conn == NULL)
+            ssc__link_remove(l);
+        else
+            request_more(call);
+        l = next;
+    }
 }
 
 /* ---- request side ------------------------------------------------------- */
@@ -700,58 +871,106 @@ static void deliver(ssc_call *call, const uint8_t *msg, size_t len)
     ssc_call_unref(call);
 }
 
-static int accept_message(ssc_call *call, const uint8_t *msg, size_t len)
+/* Decompresses a gzip message and delivers it. The plain copy is charged
+ * while it exists, and may only grow into the room the limits have. */
+static void deliver_gzip(ssc_call *call, const uint8_t *msg, size_t len)
 {
-    if (is_unary_request(call)) {
-        if (++call->nreq > 1) {
-            ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED,
-                            "more than one request message on a call that "
-                            "takes one");
-            return SSC_ECANCELED;
-        }
-        (void)ssc_buf_append(&call->unary_req, msg, len);
-        return 0;
-    }
-    call->nreq++;
-    deliver(call, msg, len);
-    return ssc_call_is_done(call) ? SSC_ECANCELED : 0;
-}
-
-static int on_message(void *arg, int compressed, const uint8_t *msg, size_t len)
-{
-    ssc_call *call = arg;
+    size_t max = cfg_of(call)->max_message_bytes;
+    size_t room =
+        ssc_budget_room(&call->conn->buffers, conn_keep(call), pool_keep(call));
+    size_t cap = room < max ? room : max;
     ssc_buf plain;
     int rc;
 
-    if (!compressed)
-        return accept_message(call, msg, len);
-    if (call->encoding != ENC_GZIP) {
+    ssc_buf_init(&plain, cap);
+    rc = ssc_gzip_decompress(msg, len, &plain);
+    if (rc == 0)
+        rc = ssc_budget_stream_hold(&call->rx, plain.len, conn_keep(call),
+                                    pool_keep(call));
+    if (rc == 0) {
+        deliver(call, plain.data, plain.len);
+        (void)ssc_budget_stream_release(&call->rx, plain.len, 0);
+        budget_returned(call->loop);
+    } else if (rc == SSC_ETOOBIG && cap == max) {
+        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+                        "decompressed request message larger than %u bytes",
+                        cfg_of(call)->max_message_bytes);
+    } else if (rc == SSC_ETOOBIG || rc == SSC_EAGAIN) {
+        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+                        "server request buffers are full, try again later");
+    } else {
+        ssc_call_finish(call, SSC_STATUS_INTERNAL,
+                        "could not decompress request message");
+    }
+    ssc_buf_reset(&plain);
+}
+
+static void deliver_any(ssc_call *call, int compressed, const uint8_t *msg,
+                        size_t len)
+{
+    if (compressed)
+        deliver_gzip(call, msg, len);
+    else
+        deliver(call, msg, len);
+}
+
+/* Keeps the one request of a unary call until the end of the stream: the
+ * reader's buffer is taken over when it reassembled the message, so the
+ * request is not held twice. */
+static int keep_unary(ssc_call *call, int compressed, const uint8_t *msg,
+                      size_t len)
+{
+    if (++call->nreq > 1) {
+        ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED,
+                        "more than one request message on a call that "
+                        "takes one");
+        return SSC_ECANCELED;
+    }
+    call->unary_msg = ssc_frame_reader_take(&call->reader);
+    if (call->unary_msg == NULL) {
+        call->unary_msg = ssc_xmalloc(len);
+        if (len > 0)
+            memcpy(call->unary_msg, msg, len);
+    }
+    call->unary_len = len;
+    call->unary_compressed = compressed != 0;
+    return 0;
+}
+
+/* The frame reader's callback: one whole request message. */
+static int on_message(void *arg, int compressed, const uint8_t *msg, size_t len)
+{
+    ssc_call *call = arg;
+
+    if (compressed && call->encoding != ENC_GZIP) {
         ssc_call_finish(call, SSC_STATUS_INTERNAL,
                         "compressed message without grpc-encoding");
         return SSC_ECANCELED;
     }
-    ssc_buf_init(&plain, cfg_of(call)->max_message_bytes);
-    rc = ssc_gzip_decompress(msg, len, &plain);
-    if (rc == 0)
-        rc = accept_message(call, plain.data, plain.len);
-    else if (rc == SSC_ETOOBIG)
-        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "decompressed request message larger than %u bytes",
-                        cfg_of(call)->max_message_bytes);
-    else
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "could not decompress request message");
-    ssc_buf_reset(&plain);
-    return rc == 0 ? 0 : SSC_ECANCELED;
+    if (is_unary_request(call))
+        return keep_unary(call, compressed, msg, len);
+    call->nreq++;
+    deliver_any(call, compressed, msg, len);
+    release_message(call, len);
+    return ssc_call_is_done(call) ? SSC_ECANCELED : 0;
 }
 
 void ssc__call_on_data(ssc_call *call, const uint8_t *p, size_t n)
 {
     int rc;
 
-    if (!call->dispatched || ssc_call_is_done(call))
+    if (!call->dispatched || ssc_call_is_done(call)) {
+        drop_request(call);
         return;
+    }
+    if (ssc_budget_stream_recv(&call->rx, n) != 0) {
+        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+                        "server request buffers are full, try again later");
+        return;
+    }
+    call->in_request = 1;
     rc = ssc_frame_reader_feed(&call->reader, p, n, on_message, call);
+    call->in_request = 0;
     if (rc == SSC_ETOOBIG)
         ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
                         "request message larger than max_message_bytes (%u)",
@@ -759,13 +978,29 @@ void ssc__call_on_data(ssc_call *call, const uint8_t *p, size_t n)
     else if (rc == SSC_EPROTO)
         ssc_call_finish(call, SSC_STATUS_INTERNAL,
                         "malformed message length prefix");
+    if (ssc_call_is_done(call))
+        drop_request(call);
+    else
+        request_more(call);
+}
+
+/* The unary request, at the end of the stream; then it is let go. */
+static void deliver_unary(ssc_call *call)
+{
+    call->in_request = 1;
+    deliver_any(call, call->unary_compressed, call->unary_msg, call->unary_len);
+    call->in_request = 0;
+    drop_request(call);
 }
 
 void ssc__call_on_end_stream(ssc_call *call)
 {
     call->half_closed = 1;
-    if (!call->dispatched || ssc_call_is_done(call))
+    if (!call->dispatched || ssc_call_is_done(call)) {
+        drop_request(call);
         return;
+    }
+    (void)ssc_budget_stream_sync(&call->rx, 0);
     if (ssc_frame_reader_partial(&call->reader)) {
         ssc_call_finish(call, SSC_STATUS_INTERNAL,
                         "request stream ended inside a message");
@@ -777,10 +1012,10 @@ void ssc__call_on_end_stream(ssc_call *call)
                             "request stream ended without a message");
             return;
         }
-        deliver(call, call->unary_req.data, call->unary_req.len);
-        ssc_buf_reset(&call->unary_req);
+        deliver_unary(call);
         return;
     }
+    drop_request(call);
     if (call->method->on_half_close != NULL) {
         ssc_call_ref(call);
         call->method->on_half_close(call);
@@ -806,6 +1041,7 @@ static void detach(ssc_call *call)
 {
     if (call->conn == NULL)
         return;
+    drop_request(call);
     ssc__link_remove(&call->conn_link);
     ssc__conn_stream_closed(call->conn);
     call->conn = NULL;
@@ -832,6 +1068,8 @@ void ssc__call_conn_lost(ssc_call *call)
 
 void ssc__call_run_deferred(ssc_loop *loop)
 {
+    if (loop->rx_retry)
+        ssc__call_retry_waiters(loop);
     while (!ssc__link_empty(&loop->deferred)) {
         ssc_call *call =
             container_of(loop->deferred.next, ssc_call, defer_link);
@@ -894,7 +1132,7 @@ ssc_loop *ssc_server_loop_of(const ssc_call *call)
 
 const ssc_peer *ssc_call_peer(const ssc_call *call)
 {
-    return &call->peer;
+    return call->peer;
 }
 
 int ssc_call_is_done(const ssc_call *call)

@@ -18,6 +18,10 @@
  *
  * Cancellation: when the stream goes away before ssc_call_finish() (client
  * RST_STREAM, deadline, connection lost, server shutdown), on_cancel runs once.
+ * When the deadline passes, on_deadline (if set) runs first: returning 1 says
+ * the handler has work whose outcome it must report (a transaction that may
+ * commit), and it will finish the call itself; the call then stays up. Zero,
+ * or no on_deadline, cancels the call and answers DEADLINE_EXCEEDED.
  * From then on ssc_call_send()/ssc_call_finish() do nothing. A handler that
  * keeps work in flight past its callbacks (timers, database queries) holds a
  * reference with ssc_call_ref() and drops it with ssc_call_unref() when that
@@ -27,7 +31,9 @@
  * Flow control: ssc_call_buffered() says how much response data waits for the
  * peer's window. A streaming handler stops producing above SSC_CALL_HIGH_WATER
  * and resumes in on_drain, which runs once the buffer falls below
- * SSC_CALL_LOW_WATER.
+ * SSC_CALL_LOW_WATER. On the request side the peer gets window back for a
+ * message once on_message has returned for it, within the buffer limits of
+ * its connection and of the process ([limits] in the config).
  *
  * Entry points: ssc_call_send(), ssc_call_send_bytes(), ssc_call_finish(),
  * ssc_call_add_initial_md(), ssc_call_add_trailing_md(), ssc_call_metadata(),
@@ -68,15 +74,19 @@ struct ssc_method {
     void (*on_message)(ssc_call *call, const ProtobufCMessage *req);
     void (*on_half_close)(ssc_call *call); /* streaming requests only */
     void (*on_cancel)(ssc_call *call);     /* optional */
+    int (*on_deadline)(ssc_call *call);    /* optional, see above */
     void (*on_drain)(ssc_call *call);      /* optional */
     const void *arg; /* per-method constant for shared handlers */
 };
 
-/* The verified identity of the peer, fixed for the connection. */
+/* The verified identity of the peer, fixed for the connection. The
+ * connection and each of its calls hold a reference (ssc__peer_ref() in
+ * conn.h), so a handler may read it after the connection is gone. */
 typedef struct ssc_peer {
+    unsigned refs;
     int verified;         /* a client certificate was presented and verified */
-    char subject[256];    /* RFC 2253 subject, "" when none */
     char fingerprint[65]; /* lower-case hex SHA-256 of the DER, "" when none */
+    char subject[];       /* RFC 2253 subject, whole, "" when none */
 } ssc_peer;
 
 /* Packs msg and queues it as a response message (sending the response headers

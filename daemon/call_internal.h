@@ -5,7 +5,8 @@
  * Entry points: ssc__call_new(), ssc__call_on_header(),
  * ssc__call_on_headers_end(), ssc__call_on_data(), ssc__call_on_end_stream(),
  * ssc__call_on_stream_close(), ssc__call_on_frame_sent(),
- * ssc__call_conn_lost(), ssc__call_run_deferred().
+ * ssc__call_conn_lost(), ssc__call_run_deferred(),
+ * ssc__call_retry_waiters().
  */
 #ifndef SSC_CALL_INTERNAL_H
 #define SSC_CALL_INTERNAL_H
@@ -45,7 +46,12 @@ void ssc__call_conn_lost(ssc_call *call);
 /* The call whose conn_link is l (for walking conn->calls). */
 ssc_call *ssc__call_of_conn_link(ssc_link *l);
 
-/* Runs the loop's deferred on_drain callbacks. */
+/* Runs the loop's deferred on_drain callbacks, and retries the calls waiting
+ * for buffer budget when some came back on the loop. */
 void ssc__call_run_deferred(ssc_loop *loop);
+
+/* Retries the loop's calls waiting for buffer budget: each gets the window
+ * its message needs if the limits now have room for it. */
+void ssc__call_retry_waiters(ssc_loop *loop);
 
 #endif

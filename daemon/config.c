@@ -44,6 +44,8 @@ typedef struct parse_state {
     size_t pos;
     int lineno;     /* physical line last handed to inih */
     int error_line; /* line of the first error this file found, 0 if none */
+    int conn_buffer_set;    /* [limits] max_connection_buffer_bytes given */
+    int process_buffer_set; /* [limits] max_process_buffer_bytes given */
     char reason[REASON_MAX];
 } parse_state;
 
@@ -64,6 +66,11 @@ typedef struct key_def {
 static int set_listen(parse_state *st, const key_def *k, const char *value);
 static int set_unsigned(parse_state *st, const key_def *k, const char *value);
 static int set_u32(parse_state *st, const key_def *k, const char *value);
+static int set_u64(parse_state *st, const key_def *k, const char *value);
+static int set_conn_buffer(parse_state *st, const key_def *k,
+                           const char *value);
+static int set_process_buffer(parse_state *st, const key_def *k,
+                              const char *value);
 static int set_log_level(parse_state *st, const key_def *k, const char *value);
 static int set_path(parse_state *st, const key_def *k, const char *value);
 static int set_string(parse_state *st, const key_def *k, const char *value);
@@ -90,12 +97,18 @@ static const key_def keys[] = {
      1024, 1024 * 1024},
     {"limits", "idle_timeout_s", set_u32, AT(idle_timeout_s), 0, 86400},
     {"limits", "handshake_timeout_s", set_u32, AT(handshake_timeout_s), 1, 300},
+    {"limits", "max_connections", set_u32, AT(max_connections), 1, 1000000},
+    {"limits", "max_connection_buffer_bytes", set_conn_buffer,
+     AT(max_connection_buffer_bytes), 64 * 1024, 1024UL * 1024 * 1024},
+    {"limits", "max_process_buffer_bytes", set_process_buffer,
+     AT(max_process_buffer_bytes), 64 * 1024, 1024UL * 1024 * 1024 * 1024},
     {"testing", "interop_service", set_bool, AT(interop_service), 0, 0},
     {"database", "url", set_string, AT(database_url), 0, 0},
     {"database", "owner_url", set_string, AT(database_owner_url), 0, 0},
     {"database", "pool_size", set_unsigned, AT(db_pool_size), 1, 64},
     {"database", "statement_timeout_ms", set_u32, AT(db_statement_timeout_ms),
      1, 3600 * 1000},
+    {"database", "queue_max", set_unsigned, AT(db_queue_max), 1, 1000000},
     {"database", "idempotency_keep_h", set_u32, AT(idempotency_keep_h), 1,
      24 * 3650},
     {"database", "idempotency_sweep_s", set_u32, AT(idempotency_sweep_s), 1,
@@ -185,6 +198,31 @@ static int set_u32(parse_state *st, const key_def *k, const char *value)
         return bad_number(st, k, value);
     *(uint32_t *)field(st, k) = (uint32_t)v;
     return 1;
+}
+
+static int set_u64(parse_state *st, const key_def *k, const char *value)
+{
+    unsigned long v;
+
+    if (parse_ulong(value, k->min, k->max, &v) != 0)
+        return bad_number(st, k, value);
+    *(uint64_t *)field(st, k) = (uint64_t)v;
+    return 1;
+}
+
+/* The two buffer limits: as set_u64(), remembering that the default (which
+ * may be derived from other keys) no longer applies. */
+static int set_conn_buffer(parse_state *st, const key_def *k, const char *value)
+{
+    st->conn_buffer_set = 1;
+    return set_u64(st, k, value);
+}
+
+static int set_process_buffer(parse_state *st, const key_def *k,
+                              const char *value)
+{
+    st->process_buffer_set = 1;
+    return set_u64(st, k, value);
 }
 
 static int set_bool(parse_state *st, const key_def *k, const char *value)
@@ -463,6 +501,54 @@ static int check_required(const ssc_config *cfg, const char *name, char *err,
     return SSC_ECONFIG;
 }
 
+/* What one connection needs to take a message of max_message_bytes while
+ * every other stream it may open still has its first window: the default of
+ * max_connection_buffer_bytes, and its least value. */
+static uint64_t conn_buffer_min(const ssc_config *cfg)
+{
+    return (uint64_t)cfg->max_message_bytes + 5 +
+           (uint64_t)cfg->max_concurrent_streams * SSC_STREAM_WINDOW;
+}
+
+/* The least max_process_buffer_bytes: one connection's buffers fit in the
+ * seven eighths that large messages may use (call.c keeps an eighth for the
+ * first windows of new streams). */
+static uint64_t process_buffer_min(const ssc_config *cfg)
+{
+    return (cfg->max_connection_buffer_bytes * 8 + 6) / 7;
+}
+
+/* Derives the defaults that depend on other keys and refuses buffer limits
+ * under which a message of max_message_bytes could never arrive. */
+static int check_limits(const parse_state *st, char *err, size_t errlen)
+{
+    ssc_config *cfg = st->cfg;
+    const char *name = st->name;
+
+    if (!st->conn_buffer_set)
+        cfg->max_connection_buffer_bytes = conn_buffer_min(cfg);
+    if (!st->process_buffer_set &&
+        cfg->max_process_buffer_bytes < process_buffer_min(cfg))
+        cfg->max_process_buffer_bytes = process_buffer_min(cfg);
+    if (cfg->max_connection_buffer_bytes < conn_buffer_min(cfg)) {
+        set_error(err, errlen,
+                  "%s: [limits] max_connection_buffer_bytes: must be at "
+                  "least %llu (max_message_bytes + 5, plus %d per stream of "
+                  "max_concurrent_streams)",
+                  name, (unsigned long long)conn_buffer_min(cfg),
+                  SSC_STREAM_WINDOW);
+        return SSC_ECONFIG;
+    }
+    if (cfg->max_process_buffer_bytes < process_buffer_min(cfg)) {
+        set_error(err, errlen,
+                  "%s: [limits] max_process_buffer_bytes: must be at least "
+                  "%llu (8/7 of max_connection_buffer_bytes)",
+                  name, (unsigned long long)process_buffer_min(cfg));
+        return SSC_ECONFIG;
+    }
+    return 0;
+}
+
 /* Runs inih over text and turns its result into our return and message. inih
  * reports the first bad line whether it found the fault itself (a syntax
  * error) or our handler did; the two are told apart by the line number. */
@@ -485,6 +571,8 @@ static int parse_text(parse_state *st, char *err, size_t errlen)
         set_error(err, errlen, "%s: could not parse", st->name);
         return SSC_ECONFIG;
     }
+    if (check_limits(st, err, errlen) != 0)
+        return SSC_ECONFIG;
     return check_required(st->cfg, st->name, err, errlen);
 }
 
@@ -549,11 +637,15 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->max_header_list_bytes = 16 * 1024;
     cfg->idle_timeout_s = 300;
     cfg->handshake_timeout_s = 10;
+    cfg->max_connections = 10000;
+    cfg->max_process_buffer_bytes = 256 * 1024 * 1024;
+    cfg->max_connection_buffer_bytes = conn_buffer_min(cfg);
     cfg->interop_service = 0;
     cfg->database_url = NULL;
     cfg->database_owner_url = NULL;
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30000;
+    cfg->db_queue_max = 1024;
     cfg->idempotency_keep_h = 168;
     cfg->idempotency_sweep_s = 300;
 }

@@ -19,6 +19,13 @@ typedef enum ssc_client_auth {
     SSC_CLIENT_AUTH_OPTIONAL = 1
 } ssc_client_auth;
 
+/* The HTTP/2 receive window each request stream starts with
+ * (SETTINGS_INITIAL_WINDOW_SIZE): requests up to this size arrive without
+ * waiting for a WINDOW_UPDATE. It is charged to the buffer limits when the
+ * stream opens; a larger message gets the rest of its window once the limits
+ * have room for all of it. */
+#define SSC_STREAM_WINDOW (16 * 1024)
+
 typedef struct ssc_config {
     char *path; /* the file read, for messages; NULL for strings */
 
@@ -41,6 +48,12 @@ typedef struct ssc_config {
     uint32_t max_header_list_bytes;  /* default 16 KiB */
     uint32_t idle_timeout_s;         /* default 300; 0 disables */
     uint32_t handshake_timeout_s;    /* default 10 */
+    uint32_t max_connections;        /* per process, default 10000 */
+    /* Request bytes held (received and not yet handled, plus what the peer
+     * may still send): per connection, by default one max_message_bytes
+     * message plus the first window of every stream; per process, 256 MiB. */
+    uint64_t max_connection_buffer_bytes;
+    uint64_t max_process_buffer_bytes;
 
     /* [testing] */
     int interop_service; /* default 0 */
@@ -50,8 +63,9 @@ typedef struct ssc_config {
     char *database_owner_url; /* the owner, for sscd migrate; NULL: url */
     unsigned db_pool_size;    /* connections per loop, default 4 */
     uint32_t db_statement_timeout_ms; /* calls without a deadline, 30000 */
-    uint32_t idempotency_keep_h;      /* keys honoured this long, 168 */
-    uint32_t idempotency_sweep_s;     /* expired keys swept this often, 300 */
+    unsigned db_queue_max; /* calls waiting for a connection per loop, 1024 */
+    uint32_t idempotency_keep_h;  /* keys honoured this long, 168 */
+    uint32_t idempotency_sweep_s; /* expired keys swept this often, 300 */
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

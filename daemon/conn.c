@@ -5,9 +5,13 @@
  * nghttp2 events for a request stream are handed to call.c; this file owns
  * only what concerns the connection as a whole.
  *
+ * The peer's identity is read once, at the end of the handshake, into an
+ * ssc_peer that the connection shares with its calls by reference.
+ *
  * Entry points: ssc__conn_loop_init(), ssc__conn_loop_free(),
  * ssc__conn_accept(), ssc__conn_goaway(), ssc__conn_abort(),
- * ssc__conn_flush(), ssc__conn_stream_opened(), ssc__conn_stream_closed().
+ * ssc__conn_flush(), ssc__conn_stream_opened(), ssc__conn_stream_closed(),
+ * ssc__peer_new(), ssc__peer_ref(), ssc__peer_unref().
  */
 #include "conn.h"
 
@@ -20,10 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Receive windows: large enough that a 4 MiB message streams without waiting
- * for WINDOW_UPDATE round trips. */
-#define STREAM_WINDOW (1 << 20)
-#define CONN_WINDOW (16 << 20)
+/* Flow control. Stream windows are the brake: each stream starts with
+ * SSC_STREAM_WINDOW and gets more only as call.c has it charged to the
+ * buffer limits, so what a peer may send is always paid for. The connection
+ * window is handed back as bytes arrive (those bytes are already charged to
+ * their stream); returned only once handled, it would let partial messages on
+ * different streams fill it and wait for each other for ever. It is twice the
+ * connection's buffer limit, at least 16 MiB, so that with nghttp2 sending
+ * WINDOW_UPDATE at half the window it never holds back what was granted. */
+#define CONN_WINDOW_MIN (16 << 20)
 
 /* Rapid-reset protection: a burst of this many resets, then this many per
  * second (the values nghttpd uses). */
@@ -93,6 +102,8 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id,
 
     (void)flags;
     (void)user_data;
+    if (nghttp2_session_consume_connection(s, len) != 0)
+        return NGHTTP2_ERR_CALLBACK_FAILURE;
     if (call != NULL)
         ssc__call_on_data(call, data, len);
     return 0;
@@ -154,6 +165,7 @@ void ssc__conn_loop_init(ssc_loop *loop)
     nghttp2_session_callbacks_set_error_callback2(cb, on_error);
     nghttp2_option_set_stream_reset_rate_limit(opt, RESET_BURST, RESET_RATE);
     nghttp2_option_set_max_continuations(opt, MAX_CONTINUATIONS);
+    nghttp2_option_set_no_auto_window_update(opt, 1);
     loop->h2_callbacks = cb;
     loop->h2_option = opt;
 }
@@ -171,7 +183,9 @@ static void conn_release(ssc_conn *c)
     if (--c->handles > 0)
         return;
     ssc__link_remove(&c->link);
+    ssc__peer_unref(c->peer);
     free(c);
+    ssc_budget_pool_give(&loop->server->conns, 1);
     ssc__server_conn_gone(loop);
 }
 
@@ -205,12 +219,21 @@ static void on_timer(uv_timer_t *t)
         ssc__conn_goaway(c);
 }
 
+static int32_t conn_window(const ssc_config *cfg)
+{
+    uint64_t w = 2 * cfg->max_connection_buffer_bytes;
+
+    if (w < CONN_WINDOW_MIN)
+        w = CONN_WINDOW_MIN;
+    return w > NGHTTP2_MAX_WINDOW_SIZE ? NGHTTP2_MAX_WINDOW_SIZE : (int32_t)w;
+}
+
 static int submit_settings(ssc_conn *c)
 {
     const ssc_config *cfg = c->loop->server->cfg;
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, cfg->max_concurrent_streams},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, STREAM_WINDOW},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, SSC_STREAM_WINDOW},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, cfg->max_header_list_bytes},
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
     };
@@ -219,7 +242,7 @@ static int submit_settings(ssc_conn *c)
                                 sizeof(iv) / sizeof(iv[0])) != 0)
         return SSC_EH2;
     if (nghttp2_session_set_local_window_size(c->io.h2, NGHTTP2_FLAG_NONE, 0,
-                                              CONN_WINDOW) != 0)
+                                              conn_window(cfg)) != 0)
         return SSC_EH2;
     return 0;
 }
@@ -233,8 +256,11 @@ static int on_handshake(ssc_h2io *io)
         SSC_LOG_DEBUG("refusing tls connection that did not negotiate h2");
         return SSC_EPROTO;
     }
-    c->peer.verified = ssc_tls_peer(
-        io->ssl, c->peer.subject, sizeof(c->peer.subject), c->peer.fingerprint);
+    if (ssc__peer_new(io->ssl, &c->peer) != 0) {
+        SSC_LOG_WARN("refusing tls connection: could not read the identity "
+                     "of its client certificate");
+        return SSC_ETLS;
+    }
     /* Only the identity above is used from here on; the rest of the chain the
      * client sent would sit in memory as long as the connection. */
     ssc_tls_drop_peer_chain(io->ssl);
@@ -251,18 +277,80 @@ static int on_handshake(ssc_h2io *io)
     return 0;
 }
 
+int ssc__peer_new(SSL *ssl, ssc_peer **peer)
+{
+    char fingerprint[65], *subject;
+    int rc = ssc_tls_peer(ssl, &subject, fingerprint);
+    size_t sublen, fplen;
+    ssc_peer *p;
+
+    *peer = NULL;
+    if (rc != 0 && rc != SSC_ENOTFOUND)
+        return rc;
+    sublen = subject != NULL ? strlen(subject) : 0;
+    fplen = strlen(fingerprint);
+    p = ssc_xmalloc(sizeof(*p) + sublen + 1);
+    p->refs = 1;
+    p->verified = rc == 0;
+    memcpy(p->fingerprint, fingerprint, fplen + 1);
+    memcpy(p->subject, subject != NULL ? subject : "", sublen + 1);
+    free(subject);
+    *peer = p;
+    return 0;
+}
+
+ssc_peer *ssc__peer_ref(ssc_peer *p)
+{
+    p->refs++;
+    return p;
+}
+
+void ssc__peer_unref(ssc_peer *p)
+{
+    if (p != NULL && --p->refs == 0)
+        free(p);
+}
+
 static const ssc_h2io_cbs conn_cbs = {
     .on_handshake = on_handshake,
     .on_close = io_closed,
 };
 
+static void refused_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Takes the pending connection off the listener and closes it at once: the
+ * process is at max_connections. Logged when refusing starts, not for every
+ * connection refused. */
+static int refuse(ssc_loop *loop)
+{
+    uv_tcp_t *t = ssc_xmalloc(sizeof(*t));
+
+    uv_tcp_init(&loop->uv, t);
+    (void)uv_accept((uv_stream_t *)&loop->listener, (uv_stream_t *)t);
+    uv_close((uv_handle_t *)t, refused_closed);
+    if (!loop->conns_full)
+        SSC_LOG_WARN("refusing connections: max_connections (%u) open",
+                     loop->server->cfg->max_connections);
+    loop->conns_full = 1;
+    return SSC_EAGAIN;
+}
+
 int ssc__conn_accept(ssc_loop *loop)
 {
     const ssc_config *cfg = loop->server->cfg;
-    ssc_conn *c = ssc_xcalloc(1, sizeof(*c));
+    ssc_conn *c;
     int rc;
 
+    if (ssc_budget_pool_take(&loop->server->conns, 1, 0) != 0)
+        return refuse(loop);
+    loop->conns_full = 0;
+    c = ssc_xcalloc(1, sizeof(*c));
     c->loop = loop;
+    ssc_budget_init(&c->buffers, &loop->server->buffers,
+                    cfg->max_connection_buffer_bytes);
     ssc__link_init(&c->calls);
     ssc__link_init(&c->flush_link);
     ssc__link_insert(&loop->conns, &c->link);

@@ -8,8 +8,13 @@
  * then PGRES_PIPELINE_SYNC for the job. The first job on every connection is
  * an internal one that prepares the registered statements and LISTENs.
  *
- * Every job begins with "SELECT set_config('statement_timeout', $1, true)",
- * so the deadline of the call that made it bounds its work in PostgreSQL.
+ * Every job begins with a statement that sets statement_timeout to the job's
+ * budget and records when the budget ends (ssc.deadline_at, milliseconds
+ * since the epoch on PostgreSQL's clock). PostgreSQL arms statement_timeout
+ * afresh for each statement of a pipeline, so a re-arm statement goes before
+ * each of the caller's statements after its first: it sets statement_timeout
+ * to what is left. Both are hidden from the caller: results come back only
+ * for the statements it added.
  *
  * The statement registry is written once at start, before any loop thread
  * exists, and only read afterwards.
@@ -29,15 +34,26 @@
 #include <string.h>
 
 #define MAX_STMTS 64
-#define MAX_INFLIGHT 256 /* jobs pipelined on one connection */
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 3000
-#define TIMEOUT_STMT "ssc_db_timeout"
 
 static const ssc_db_stmt timeout_stmt = {
-    TIMEOUT_STMT, "SELECT set_config('statement_timeout', $1, true)", 1};
-static const ssc_db_stmt *registry[MAX_STMTS] = {&timeout_stmt};
-static size_t nregistry = 1;
+    "ssc_db_timeout",
+    "SELECT set_config('statement_timeout', $1::text, true), "
+    "set_config('ssc.deadline_at', (floor(extract(epoch FROM "
+    "clock_timestamp()) * 1000) + $1::bigint)::text, true)",
+    1};
+/* At least 1 ms: 0 would turn the timeout off. */
+static const ssc_db_stmt rearm_stmt = {
+    "ssc_db_rearm",
+    "SELECT set_config('statement_timeout', greatest(1, least(2147483647, "
+    "ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM "
+    "clock_timestamp()) * 1000)))::bigint::text, true)",
+    0};
+static const char schema_sql[] =
+    "SELECT coalesce(max(version), 0) FROM public.ssc_schema_migrations";
+static const ssc_db_stmt *registry[MAX_STMTS] = {&timeout_stmt, &rearm_stmt};
+static size_t nregistry = 2;
 
 /* values is one allocation: the pointer array followed by the strings it
  * points to, so a statement costs one malloc however many parameters it has
@@ -47,18 +63,23 @@ typedef struct job_stmt {
     char **values;
 } job_stmt;
 
+/* Where a job is: which list its link is on. */
+enum job_where { J_NEW, J_WAITING, J_RETRYING, J_FAILING, J_SENT };
+
 struct ssc_db_job {
     ssc_link link; /* in a connection's inflight queue or a db list */
     ssc_db *db;
     ssc_db_cb cb; /* NULL once cancelled */
     void *arg;
-    uint64_t timeout_ms;
+    enum job_where where;
+    uint64_t deadline_ms;  /* on ssc_db_now_ms()'s clock, 0: none */
     char timeout_text[24]; /* statement 0's parameter, written at send time */
     char *timeout_value[2];
     job_stmt stmts[SSC_DB_MAX_PARAMS];
     size_t nstmts;
     int attempts;
-    int internal; /* the connection's own prepare/listen job */
+    int internal;    /* the connection's own setup job */
+    int schema_have; /* setup: the schema version read, -1 when unknown */
     /* results of the attempt in progress */
     size_t stage; /* index of the statement whose result comes next */
     int got;      /* a non-NULL result arrived for this stage */
@@ -67,7 +88,8 @@ struct ssc_db_job {
     uint64_t due; /* when waiting to be retried: uv_now() to run again at */
 };
 
-enum conn_state { DOWN, CONNECTING, READY };
+/* SETUP: connected, the setup job in flight; no other job is sent yet. */
+enum conn_state { DOWN, CONNECTING, SETUP, READY };
 
 typedef struct db_poll {
     uv_poll_t poll;
@@ -99,9 +121,12 @@ struct ssc_db {
     uv_loop_t *loop;
     char *conninfo;
     uint32_t default_timeout_ms;
+    unsigned queue_max;
+    int schema_version;
     db_conn *conns;
     unsigned nconns;
-    ssc_link waiting;  /* jobs for which every connection was full */
+    ssc_link waiting; /* jobs for which every connection was full */
+    unsigned nwaiting;
     ssc_link failing;  /* jobs to fail on the next turn of the loop */
     ssc_link retrying; /* jobs waiting for their retry timer */
     uv_timer_t fail_timer;
@@ -186,23 +211,45 @@ ssc_db_job *ssc_db_job_new(void)
     return job;
 }
 
+/* The values of a statement without parameters. */
+static const char *const no_values[1];
+
+/* Statements the pool adds to every job, whose results the caller never
+ * sees. */
+static int hidden(const ssc_db_stmt *s)
+{
+    return s == &timeout_stmt || s == &rearm_stmt;
+}
+
 int ssc_db_job_add(ssc_db_job *job, const char *stmt, int n,
                    const char *const *values)
 {
     const ssc_db_stmt *s = find_stmt(stmt);
+    /* Every statement of the caller's after its first needs a re-arm. */
+    size_t need = job->nstmts > 1 ? 2 : 1;
 
-    if (s == NULL || s->nparams != n || job->nstmts == SSC_DB_MAX_PARAMS) {
+    if (s == NULL || hidden(s) || s->nparams != n ||
+        job->nstmts + need > SSC_DB_MAX_PARAMS) {
         SSC_LOG_ERROR("could not add statement %s to a job: %s", stmt,
-                      s == NULL ? "not registered" : "wrong parameter count");
+                      s == NULL || hidden(s) ? "not registered"
+                      : s->nparams != n      ? "wrong parameter count"
+                                             : "too many statements");
         return SSC_EINVAL;
     }
+    if (need == 2)
+        job_add_stmt(job, &rearm_stmt, no_values);
     job_add_stmt(job, s, values);
     return 0;
 }
 
-void ssc_db_job_timeout(ssc_db_job *job, uint64_t ms)
+uint64_t ssc_db_now_ms(void)
 {
-    job->timeout_ms = ms;
+    return uv_hrtime() / 1000000;
+}
+
+void ssc_db_job_deadline(ssc_db_job *job, uint64_t deadline_ms)
+{
+    job->deadline_ms = deadline_ms;
 }
 
 /* Only the statements the job has can hold results, and the texts of r are
@@ -238,9 +285,26 @@ static void job_free(ssc_db_job *job)
     free(job);
 }
 
-void ssc_db_job_cancel(ssc_db_job *job)
+int ssc_db_job_cancel(ssc_db_job *job)
 {
     job->cb = NULL;
+    switch (job->where) {
+    case J_SENT:
+        return 0;
+    case J_WAITING:
+        job->db->nwaiting--;
+        break;
+    default:
+        break;
+    }
+    ssc__link_remove(&job->link);
+    job_free(job);
+    return 1;
+}
+
+int ssc_db_job_sent(const ssc_db_job *job)
+{
+    return job->where == J_SENT;
 }
 
 /* ---- outcomes ------------------------------------------------------------ */
@@ -307,9 +371,13 @@ static void job_error_from(ssc_db_job *job, const PGresult *res)
     if (state == NULL)
         state = "";
     status = ssc_db_status_of(state);
-    if (status == SSC_STATUS_INTERNAL) {
+    /* The setup job's failures are logged by the connection it sets up. */
+    if (status == SSC_STATUS_INTERNAL && !job->internal) {
         SSC_LOG_ERROR("statement %s failed: %s: %s",
-                      job->stmts[job->stage].stmt->name, state, msg ? msg : "");
+                      job->stage < job->nstmts
+                          ? job->stmts[job->stage].stmt->name
+                          : "(none)",
+                      state, msg ? msg : "");
         msg = "internal error in the database; the server log has details";
         detail = NULL;
     }
@@ -324,21 +392,53 @@ static void fail_timer_cb(uv_timer_t *t)
         ssc_db_job *job = container_of(db->failing.next, ssc_db_job, link);
 
         ssc__link_remove(&job->link);
+        job->where = J_NEW;
         if (job->cb != NULL)
             job->cb(job->arg, &job->r);
         job_free(job);
     }
 }
 
-/* Fails job with UNAVAILABLE on the next turn of the loop, so a callback
- * never runs inside ssc_db_submit(). */
-static void fail_later(ssc_db *db, ssc_db_job *job, const char *why)
+/* Fails job with status on the next turn of the loop, so a callback never
+ * runs inside ssc_db_submit(). The job must be on no list. */
+static void fail_later(ssc_db *db, ssc_db_job *job, int status, const char *why)
 {
     job_clear_results(job);
-    job_error(job, SSC_STATUS_UNAVAILABLE, "", why, NULL);
+    job_error(job, status, "", why, NULL);
+    job->where = J_FAILING;
     ssc__link_insert(&db->failing, &job->link);
     if (!db->closing)
         uv_timer_start(&db->fail_timer, fail_timer_cb, 0, 0);
+}
+
+static void fail_unavailable(ssc_db *db, ssc_db_job *job, const char *why)
+{
+    fail_later(db, job, SSC_STATUS_UNAVAILABLE, why);
+}
+
+/* Takes job off whichever pool list holds it. */
+static void unlink_job(ssc_db *db, ssc_db_job *job)
+{
+    if (job->where == J_WAITING)
+        db->nwaiting--;
+    ssc__link_remove(&job->link);
+    job->where = J_NEW;
+}
+
+/* Fails every job waiting for a connection or a retry: no connection is up
+ * to take them, and a caller without a deadline would wait for a reconnect
+ * that may never come. */
+static void fail_queued(ssc_db *db, const char *why)
+{
+    ssc_link *lists[] = {&db->waiting, &db->retrying};
+
+    for (size_t i = 0; i < 2; i++)
+        while (!ssc__link_empty(lists[i])) {
+            ssc_db_job *job = container_of(lists[i]->next, ssc_db_job, link);
+
+            unlink_job(db, job);
+            fail_unavailable(db, job, why);
+        }
 }
 
 static void retry_arm(ssc_db *db);
@@ -355,7 +455,7 @@ static void retry_fired(uv_timer_t *t)
         l = l->next;
         if (job->due > now)
             continue;
-        ssc__link_remove(&job->link);
+        unlink_job(db, job);
         dispatch(db, job);
     }
     retry_arm(db);
@@ -387,13 +487,32 @@ static void retry_later(ssc_db *db, ssc_db_job *job)
                   job->r.sqlstate, job->attempts + 1, (unsigned long long)ms);
     job_clear_results(job);
     job->due = uv_now(db->loop) + ms;
+    job->where = J_RETRYING;
     ssc__link_insert(&db->retrying, &job->link);
     retry_arm(db);
+}
+
+/* Moves the results of the caller's statements to the front of job->res,
+ * in order, and points r at them. */
+static void expose_results(ssc_db_job *job)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < job->nstmts; i++) {
+        if (hidden(job->stmts[i].stmt))
+            continue;
+        job->res[n] = job->res[i];
+        if (n++ != i)
+            job->res[i] = NULL;
+    }
+    job->r.nres = n;
+    job->r.res = job->res;
 }
 
 /* A job's last result arrived. */
 static void job_finished(ssc_db *db, ssc_db_job *job)
 {
+    job->where = J_NEW;
     if (job->internal) {
         job_free(job);
         return;
@@ -408,10 +527,8 @@ static void job_finished(ssc_db *db, ssc_db_job *job)
                  "transaction failed %d times on a conflict with concurrent "
                  "work; try again",
                  job->attempts);
-    if (job->r.ok) {
-        job->r.nres = job->nstmts - 1;
-        job->r.res = job->res + 1;
-    }
+    if (job->r.ok)
+        expose_results(job);
     if (job->cb != NULL)
         job->cb(job->arg, &job->r);
     job_free(job);
@@ -419,11 +536,25 @@ static void job_finished(ssc_db *db, ssc_db_job *job)
 
 /* ---- sending ------------------------------------------------------------ */
 
-static int send_job(db_conn *c, ssc_db_job *job)
+/* The job's budget in PostgreSQL: what is left of its deadline, or the
+ * pool's default; 0 when the deadline has passed. */
+static uint64_t job_budget_ms(const ssc_db *db, const ssc_db_job *job)
+{
+    uint64_t now = ssc_db_now_ms(), ms;
+
+    if (job->deadline_ms == 0)
+        ms = db->default_timeout_ms;
+    else if (job->deadline_ms <= now)
+        return 0;
+    else
+        ms = job->deadline_ms - now;
+    return ms < SSC_DB_TIMEOUT_MAX_MS ? ms : SSC_DB_TIMEOUT_MAX_MS;
+}
+
+static int send_job(db_conn *c, ssc_db_job *job, uint64_t budget_ms)
 {
     snprintf(job->timeout_text, sizeof(job->timeout_text), "%llu",
-             (unsigned long long)(job->timeout_ms ? job->timeout_ms
-                                                  : c->db->default_timeout_ms));
+             (unsigned long long)budget_ms);
     for (size_t i = 0; i < job->nstmts; i++) {
         const job_stmt *s = &job->stmts[i];
 
@@ -435,6 +566,7 @@ static int send_job(db_conn *c, ssc_db_job *job)
         return -1;
     job->attempts++;
     job->r.ok = 1;
+    job->where = J_SENT;
     ssc__link_insert(&c->inflight, &job->link);
     c->ninflight++;
     return 0;
@@ -451,33 +583,49 @@ static db_conn *pick_conn(ssc_db *db, int *any_ready)
         if (c->state != READY)
             continue;
         *any_ready = 1;
-        if (c->ninflight < MAX_INFLIGHT &&
+        if (c->ninflight < SSC_DB_PIPELINE_MAX &&
             (best == NULL || c->ninflight < best->ninflight))
             best = c;
     }
     return best;
 }
 
+/* Sends job on a connection with room, or queues it; a job whose deadline
+ * has passed is never sent. */
 static void dispatch(ssc_db *db, ssc_db_job *job)
 {
+    uint64_t budget = job_budget_ms(db, job);
     int any_ready;
     db_conn *c;
 
     if (db->closing) {
-        fail_later(db, job, "server is shutting down");
+        fail_unavailable(db, job, "server is shutting down");
+        return;
+    }
+    if (budget == 0) {
+        fail_later(db, job, SSC_STATUS_DEADLINE_EXCEEDED,
+                   "deadline exceeded before the transaction could start");
         return;
     }
     c = pick_conn(db, &any_ready);
     if (!any_ready) {
-        fail_later(db, job, "the database is unavailable");
+        fail_unavailable(db, job, "the database is unavailable");
         return;
     }
     if (c == NULL) {
+        if (db->nwaiting >= db->queue_max) {
+            fail_later(db, job, SSC_STATUS_RESOURCE_EXHAUSTED,
+                       "too many calls are waiting for the database; try "
+                       "again later");
+            return;
+        }
+        job->where = J_WAITING;
+        db->nwaiting++;
         ssc__link_insert(&db->waiting, &job->link);
         return;
     }
-    if (send_job(c, job) != 0) {
-        fail_later(db, job, "the database is unavailable");
+    if (send_job(c, job, budget) != 0) {
+        fail_unavailable(db, job, "the database is unavailable");
         conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
@@ -500,12 +648,50 @@ static void drain_waiting(ssc_db *db)
     while (!ssc__link_empty(&db->waiting) && pick_conn(db, &any_ready)) {
         ssc_db_job *job = container_of(db->waiting.next, ssc_db_job, link);
 
-        ssc__link_remove(&job->link);
+        unlink_job(db, job);
         dispatch(db, job);
     }
 }
 
 /* ---- receiving ---------------------------------------------------------- */
+
+static int live(const db_conn *c)
+{
+    return c->state == SETUP || c->state == READY;
+}
+
+/* The setup job's outcome: the connection takes jobs from now on, or, when
+ * the schema is not the one this sscd needs or a statement cannot be
+ * prepared, it is no use until the schema changes: it fails and is tried
+ * again with backoff. */
+static void setup_done(db_conn *c, ssc_db_job *job)
+{
+    int need = c->db->schema_version, have = job->schema_have;
+    char why[700];
+
+    why[0] = '\0';
+    if (need > 0 && have < need)
+        snprintf(why, sizeof(why),
+                 "the database schema is at version %d but this sscd needs "
+                 "version %d: run `sscd migrate --config FILE`",
+                 have, need);
+    else if (!job->r.ok)
+        snprintf(why, sizeof(why),
+                 "could not prepare statements (is the schema migrated? "
+                 "run sscd migrate): %s",
+                 job->r.message);
+    job_free(job);
+    if (why[0] != '\0') {
+        conn_fail(c, why);
+        return;
+    }
+    if (c->backoff_ms > BACKOFF_MIN_MS)
+        SSC_LOG_INFO("database connection %u is back", c->index);
+    c->state = READY;
+    c->backoff_ms = 0;
+    state_changed(c->db);
+    drain_waiting(c->db);
+}
 
 /* Takes one result (or the NULL that ends a statement) for the head job.
  * Returns 1 when that job is complete. */
@@ -527,8 +713,13 @@ static int take_result(ssc_db_job *job, PGresult *res)
     }
     job->got = 1;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
-        /* An internal job counts its statements but keeps no results. */
+        /* An internal job counts its statements but keeps no results; it
+         * reads the schema version when it asked for it. */
+        if (job->internal && job->stage == 0 && job->schema_have == 0 &&
+            st == PGRES_TUPLES_OK && PQntuples(res) == 1)
+            job->schema_have = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
         if (!job->internal && job->stage < job->nstmts &&
+            !hidden(job->stmts[job->stage].stmt) &&
             job->res[job->stage] == NULL)
             job->res[job->stage] = res;
         else
@@ -559,22 +750,12 @@ static void read_results(db_conn *c)
             continue;
         ssc__link_remove(&job->link);
         c->ninflight--;
-        if (job->internal && !job->r.ok) {
-            /* Statements that cannot be prepared mean a schema this sscd
-             * does not expect: the connection is no use until it changes. */
-            char why[700];
-
-            snprintf(why, sizeof(why),
-                     "could not prepare statements (is the schema migrated? "
-                     "run sscd migrate): %s",
-                     job->r.message);
-            job_free(job);
-            conn_fail(c, why);
-            return;
-        }
-        job_finished(c->db, job);
-        if (c->state != READY)
-            return; /* a callback closed the pool */
+        if (job->internal)
+            setup_done(c, job);
+        else
+            job_finished(c->db, job);
+        if (!live(c))
+            return; /* setup failed, or a callback closed the pool */
     }
 }
 
@@ -657,7 +838,7 @@ static void conn_pump(db_conn *c)
         return;
     }
     read_results(c);
-    if (c->state != READY)
+    if (!live(c))
         return;
     /* libpq parses notifications while it parses results. */
     read_notifies(c);
@@ -688,6 +869,13 @@ static int send_setup(db_conn *c)
     ssc__link_init(&job->link);
     job->internal = 1;
     job->db = c->db;
+    job->schema_have = -1;
+    if (c->db->schema_version > 0) {
+        if (!PQsendQueryParams(c->pg, schema_sql, 0, NULL, NULL, NULL, NULL, 0))
+            goto err;
+        job->schema_have = 0;
+        job->nstmts++;
+    }
     for (size_t i = 0; i < nregistry; i++) {
         if (!PQsendPrepare(c->pg, registry[i]->name, registry[i]->sql,
                            registry[i]->nparams, NULL))
@@ -711,6 +899,7 @@ static int send_setup(db_conn *c)
     if (!PQpipelineSync(c->pg))
         goto err;
     job->r.ok = 1;
+    job->where = J_SENT;
     ssc__link_insert(&c->inflight, &job->link);
     c->ninflight++;
     return 0;
@@ -727,13 +916,8 @@ static void connected(db_conn *c)
         conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
-    if (c->backoff_ms > BACKOFF_MIN_MS)
-        SSC_LOG_INFO("database connection %u is back", c->index);
-    c->state = READY;
-    c->backoff_ms = 0;
-    state_changed(c->db);
+    c->state = SETUP;
     conn_pump(c);
-    drain_waiting(c->db);
 }
 
 static void connect_step(db_conn *c)
@@ -763,7 +947,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
 {
     db_conn *c = container_of(h, db_poll, poll)->conn;
 
-    if (status < 0 && c->state == READY) {
+    if (status < 0 && live(c)) {
         conn_fail(c, uv_strerror(status));
         return;
     }
@@ -771,7 +955,7 @@ static void on_poll(uv_poll_t *h, int status, int events)
         connect_step(c);
         return;
     }
-    if (c->state != READY)
+    if (!live(c))
         return;
     if ((events & UV_READABLE) && !PQconsumeInput(c->pg)) {
         conn_fail(c, PQerrorMessage(c->pg));
@@ -817,13 +1001,16 @@ static void conn_fail(db_conn *c, const char *why)
         ssc_db_job *job = container_of(c->inflight.next, ssc_db_job, link);
 
         ssc__link_remove(&job->link);
+        job->where = J_NEW;
         if (job->internal)
             job_free(job);
         else
-            fail_later(c->db, job, "lost the connection to the database");
+            fail_unavailable(c->db, job, "lost the connection to the database");
     }
     c->ninflight = 0;
     state_changed(c->db);
+    if (!ssc_db_is_up(c->db))
+        fail_queued(c->db, "lost the connection to the database");
     schedule_reconnect(c);
 }
 
@@ -841,15 +1028,18 @@ static void conn_connect(db_conn *c)
     connect_step(c);
 }
 
-ssc_db *ssc_db_new(uv_loop_t *loop, const char *conninfo, unsigned pool_size,
-                   uint32_t default_timeout_ms)
+ssc_db *ssc_db_new(uv_loop_t *loop, const char *conninfo,
+                   const ssc_db_options *opt)
 {
     ssc_db *db = ssc_xcalloc(1, sizeof(*db));
 
     db->loop = loop;
     db->conninfo = ssc_xstrdup(conninfo);
-    db->default_timeout_ms = default_timeout_ms;
-    db->nconns = pool_size ? pool_size : 1;
+    db->default_timeout_ms =
+        opt->default_timeout_ms ? opt->default_timeout_ms : 30000;
+    db->queue_max = opt->queue_max ? opt->queue_max : SSC_DB_QUEUE_DEFAULT;
+    db->schema_version = opt->schema_version;
+    db->nconns = opt->pool_size ? opt->pool_size : 1;
     db->conns = ssc_xcalloc(db->nconns, sizeof(db_conn));
     ssc__link_init(&db->waiting);
     ssc__link_init(&db->failing);
@@ -962,24 +1152,13 @@ void ssc_db_close(ssc_db *db, void (*done)(void *arg), void *arg)
     /* Held until every close below was started, so the count cannot reach
      * zero early. */
     db->handles = 1;
+    fail_queued(db, "server is shutting down");
     for (unsigned i = 0; i < db->nconns; i++) {
         db_conn *c = &db->conns[i];
 
         c->backoff_ms = BACKOFF_MIN_MS; /* quiet: no warning per connection */
         if (c->pg != NULL)
             conn_fail(c, "closing");
-    }
-    while (!ssc__link_empty(&db->waiting)) {
-        ssc_db_job *job = container_of(db->waiting.next, ssc_db_job, link);
-
-        ssc__link_remove(&job->link);
-        fail_later(db, job, "server is shutting down");
-    }
-    while (!ssc__link_empty(&db->retrying)) {
-        ssc_db_job *job = container_of(db->retrying.next, ssc_db_job, link);
-
-        ssc__link_remove(&job->link);
-        fail_later(db, job, "server is shutting down");
     }
     fail_timer_cb(&db->fail_timer);
     close_handle(db, (uv_handle_t *)&db->fail_timer);

@@ -22,13 +22,16 @@
  */
 #include "json_pb.h"
 
+#include "config.h"
 #include "err.h"
 #include "hex.h"
 #include "json_direct.h"
 #include "json_read.h"
 #include "log.h"
 #include "mem.h"
+#include "page_fit.h"
 #include "pb_field.h"
+#include "server.h"
 #include "store.h"
 
 #include <ctype.h>
@@ -601,6 +604,11 @@ const char *ssc_json_pb_enum_name(const ProtobufCEnumDescriptor *desc,
 
 /* ---- replies ---------------------------------------------------------- */
 
+static uint32_t max_message(const ssc_call *call)
+{
+    return ssc_call_server(call)->cfg->max_message_bytes;
+}
+
 void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
                         const char *err)
 {
@@ -611,9 +619,18 @@ void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
                         "could not map the database answer");
         return;
     }
-    ssc_call_send(call, msg);
+    rc = ssc_call_send(call, msg);
+    if (rc == SSC_ETOOBIG)
+        /* Never OK without the message: a write's caller would take it for
+         * lost when it was made. */
+        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+                        "the answer is %zu bytes, more than max_message_bytes "
+                        "(%u) allows, and was not sent",
+                        protobuf_c_message_get_packed_size(msg),
+                        max_message(call));
+    else
+        ssc_call_finish(call, SSC_STATUS_OK, NULL);
     ssc_json_pb_free(msg);
-    ssc_call_finish(call, SSC_STATUS_OK, NULL);
 }
 
 void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
@@ -658,5 +675,13 @@ void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
     else
         rc = ssc_json_pb_page_text(desc, items, text, len, page_size,
                                    cursor_key, &msg, err, sizeof(err));
+    if (rc == 0)
+        rc = ssc_page_fit(msg, items, cursor_key, max_message(call), err,
+                          sizeof(err));
+    if (rc == SSC_ETOOBIG) {
+        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED, "%s", err);
+        ssc_json_pb_free(msg);
+        return;
+    }
     ssc_json_pb_answer(call, msg, rc, err);
 }

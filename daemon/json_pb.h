@@ -107,7 +107,9 @@ int ssc_json_pb_page_request(const Ssc__V1__PageRequest *page, int *size,
 
 /* Ends call with a mapped answer: when rc is 0, sends msg, frees it and
  * finishes OK; otherwise logs err and finishes INTERNAL (the database said
- * something this sscd cannot map, which is ours to fix, not the client's). */
+ * something this sscd cannot map, which is ours to fix, not the client's).
+ * A msg larger than max_message_bytes is never sent: the call finishes
+ * RESOURCE_EXHAUSTED saying so, never OK without its message. */
 void ssc_json_pb_answer(ssc_call *call, ProtobufCMessage *msg, int rc,
                         const char *err);
 
@@ -121,7 +123,10 @@ void ssc_json_pb_reply(ssc_call *call, const ssc_db_result *r,
  * (a jsonb array of at most page_size + 1) in column 0 and page_size in
  * column 1, e.g.
  *   SELECT ssc.org_list($1, $2, $3, $4::int + 1), $4::int
- * so the callback knows the page size without any state of its own. */
+ * so the callback knows the page size without any state of its own.
+ * A page that would pass max_message_bytes keeps only the rows that fit,
+ * with a next_page_token after the last of them (ssc_page_fit()); a single
+ * row too big to send finishes the call RESOURCE_EXHAUSTED. */
 void ssc_json_pb_reply_page(ssc_call *call, const ssc_db_result *r,
                             const ProtobufCMessageDescriptor *desc,
                             const char *items, const char *cursor_key);

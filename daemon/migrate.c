@@ -12,6 +12,7 @@
 
 #include "hex.h"
 #include "mem.h"
+#include "tls.h"
 
 #include <dirent.h>
 #include <libpq-fe.h>
@@ -333,16 +334,18 @@ int ssc_migrate_check(const char *url, char *err, size_t errlen)
     return rc;
 }
 
-/* Reads the SHA-256 fingerprint and subject of a PEM certificate. */
-static int cert_identity(const char *path, char fp[65], char *subject,
-                         size_t sublen, char *err, size_t errlen)
+/* Reads the SHA-256 fingerprint and the whole subject of a PEM certificate,
+ * the subject printed as sscd prints a peer's (ssc_tls_subject()). Returns 0
+ * with *subject the caller's to free, or -1 with err. */
+static int cert_identity(const char *path, char fp[65], char **subject,
+                         char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     X509 *x;
     unsigned char *der = NULL;
-    int len;
-    BIO *mem;
+    int len, rc = -1;
 
+    *subject = NULL;
     if (f == NULL) {
         set_err(err, errlen, "could not open %s: %m", path);
         return -1;
@@ -354,43 +357,62 @@ static int cert_identity(const char *path, char fp[65], char *subject,
         return -1;
     }
     len = i2d_X509(x, &der);
+    if (len <= 0 || ssc_tls_subject(x, subject) != 0) {
+        set_err(err, errlen, "could not read the identity in %s", path);
+        goto out;
+    }
     sha256_hex(der, (size_t)len, fp);
+    rc = 0;
+out:
     OPENSSL_free(der);
-    mem = BIO_new(BIO_s_mem());
-    X509_NAME_print_ex(mem, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
-    len = BIO_read(mem, subject, (int)sublen - 1);
-    subject[len > 0 ? len : 0] = '\0';
-    BIO_free(mem);
     X509_free(x);
-    return 0;
+    return rc;
+}
+
+/* The name defaults to the whole subject, which can be longer than a name
+ * may be: a refused name then needs saying where it came from. */
+static const char default_name_hint[] =
+    "HINT:  the name defaults to the certificate's subject; give one with "
+    "--name";
+
+static int name_refused(const PGresult *r)
+{
+    const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+
+    return m != NULL && strncmp(m, "name:", 5) == 0;
 }
 
 int ssc_add_admin(const char *url, const char *cert_pem, const char *name,
                   FILE *out, char *err, size_t errlen)
 {
-    char fp[65], subject[256];
+    char fp[65], *subject;
     const char *params[3];
     PGconn *pg;
     PGresult *r;
     int rc = 0;
 
-    if (cert_identity(cert_pem, fp, subject, sizeof(subject), err, errlen))
+    if (cert_identity(cert_pem, fp, &subject, err, errlen))
         return -1;
     pg = connect_db(url, err, errlen);
-    if (pg == NULL)
+    if (pg == NULL) {
+        free(subject);
         return -1;
+    }
     params[0] = "";
     params[1] = fp;
     params[2] = name != NULL ? name : subject;
     r = PQexecParams(pg, "SELECT ssc.bootstrap_admin($1, $2, $3)", 3, NULL,
                      params, NULL, NULL, 0);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        set_err(err, errlen, "could not add the admin: %s", PQerrorMessage(pg));
+        set_err(err, errlen, "could not add the admin: %s%s",
+                PQerrorMessage(pg),
+                name == NULL && name_refused(r) ? default_name_hint : "");
         rc = -1;
     } else {
         fprintf(out, "admin principal for %s (sha256 %s)\n", subject, fp);
     }
     PQclear(r);
     PQfinish(pg);
+    free(subject);
     return rc;
 }

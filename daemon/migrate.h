@@ -46,8 +46,9 @@ int ssc_migrate_run(const char *url, const char *sql_dir, int target, FILE *out,
 int ssc_migrate_check(const char *url, char *err, size_t errlen);
 
 /* Registers the certificate in cert_pem as an active admin principal (by
- * SHA-256 fingerprint), connecting to url as the owner. Returns 0 or -1 with
- * err. */
+ * SHA-256 fingerprint), connecting to url as the owner, named name or, when
+ * NULL, by the certificate's whole subject; says so on out with the whole
+ * subject. Returns 0 or -1 with err. */
 int ssc_add_admin(const char *url, const char *cert_pem, const char *name,
                   FILE *out, char *err, size_t errlen);
 

@@ -17,6 +17,7 @@
 #include "idem_sweep.h"
 #include "log.h"
 #include "mem.h"
+#include "migrate.h"
 #include "notify.h"
 #include "svc_health.h"
 #include "tls.h"
@@ -220,6 +221,8 @@ static void on_command(uv_async_t *a)
     }
     if (cmd & SSC_LOOP_CMD_ABORT)
         each_conn(loop, ssc__conn_abort);
+    if (cmd & SSC_LOOP_CMD_BUFFERS)
+        ssc__call_retry_waiters(loop);
     ssc__server_conn_gone(loop);
 }
 
@@ -261,6 +264,7 @@ static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
     ssc__link_init(&loop->watchers);
     ssc__link_init(&loop->deferred);
     ssc__link_init(&loop->flushq);
+    ssc__link_init(&loop->rx_waiters);
     atomic_init(&loop->cmd, 0);
     atomic_init(&loop->pending_ctx, NULL);
     uv_loop_init(&loop->uv);
@@ -272,9 +276,14 @@ static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
     loop->ssl_ctx = ctx;
     ssc__conn_loop_init(loop);
     if (s->cfg->database_url != NULL) {
-        loop->db =
-            ssc_db_new(&loop->uv, s->cfg->database_url, s->cfg->db_pool_size,
-                       s->cfg->db_statement_timeout_ms);
+        ssc_db_options opt = {
+            .pool_size = s->cfg->db_pool_size,
+            .default_timeout_ms = s->cfg->db_statement_timeout_ms,
+            .queue_max = s->cfg->db_queue_max,
+            .schema_version = ssc_migrate_latest(),
+        };
+
+        loop->db = ssc_db_new(&loop->uv, s->cfg->database_url, &opt);
         ssc_db_on_state(loop->db, db_state, loop);
         if (index == 0)
             loop->sweep = ssc_idem_sweep_start(&loop->uv, loop->db,
@@ -317,6 +326,26 @@ static void send_cmd(ssc_server *s, int cmd)
         atomic_fetch_or(&s->loops[i].cmd, cmd);
         uv_async_send(&s->loops[i].async);
     }
+}
+
+/* The buffer pool's on_room: runs on the loop that gave bytes back after some
+ * loop could not take them, and lets every loop retry its waiting calls. */
+static void buffers_have_room(void *arg)
+{
+    send_cmd(arg, SSC_LOOP_CMD_BUFFERS);
+}
+
+/* Every connection and call is gone once the loops have exited, so anything
+ * still counted in the pools is an accounting leak. */
+static void check_pools(ssc_server *s)
+{
+    size_t held = ssc_budget_pool_used(&s->buffers);
+    size_t conns = ssc_budget_pool_used(&s->conns);
+
+    if (held != 0 || conns != 0)
+        SSC_LOG_ERROR("buffer accounting leaked: %zu request bytes and %zu "
+                      "connections still counted at exit",
+                      held, conns);
 }
 
 static void on_grace(uv_timer_t *t)
@@ -461,6 +490,9 @@ int ssc_server_run(const ssc_config *cfg, ssc_router *router, SSL_CTX *ctx)
 
     signal(SIGPIPE, SIG_IGN);
     atomic_init(&s.serving, 1);
+    ssc_budget_pool_init(&s.buffers, cfg->max_process_buffer_bytes,
+                         buffers_have_room, &s);
+    ssc_budget_pool_init(&s.conns, cfg->max_connections, NULL, NULL);
     s.nloops = loop_count(cfg);
     s.loops = ssc_xcalloc(s.nloops, sizeof(ssc_loop));
     rc = resolve(cfg, &ss, &sslen);
@@ -488,6 +520,7 @@ int ssc_server_run(const ssc_config *cfg, ssc_router *router, SSL_CTX *ctx)
         uv_thread_join(&s.loops[i].thread);
         loop_free(&s.loops[i]);
     }
+    check_pools(&s);
     uv_loop_close(&m.uv);
     SSC_LOG_INFO("drained, exiting");
 out:

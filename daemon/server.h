@@ -7,6 +7,10 @@
  * connections: loops share nothing mutable but the health state and the TLS
  * context handed over on SIGHUP. The main thread only waits for signals.
  *
+ * Limits that hold across loops live in two pools in ssc_server (budget.h):
+ * the request bytes all connections hold (max_process_buffer_bytes) and the
+ * number of open connections (max_connections).
+ *
  * SIGHUP: the main thread builds a new TLS context from the configured files
  * and hands it to every loop; new connections use it, existing ones keep
  * theirs. A context that fails to load is logged and the old one kept.
@@ -21,6 +25,7 @@
 #ifndef SSC_SERVER_H
 #define SSC_SERVER_H
 
+#include "budget.h"
 #include "call.h"
 #include "config.h"
 #include "router.h"
@@ -40,10 +45,11 @@ typedef struct ssc_link {
 } ssc_link;
 
 enum {
-    SSC_LOOP_CMD_RELOAD = 1, /* take pending_ctx */
-    SSC_LOOP_CMD_HEALTH = 2, /* health changed: tell Watch streams */
-    SSC_LOOP_CMD_DRAIN = 4,  /* stop accepting, GOAWAY everyone */
-    SSC_LOOP_CMD_ABORT = 8   /* grace is over: close everything now */
+    SSC_LOOP_CMD_RELOAD = 1,  /* take pending_ctx */
+    SSC_LOOP_CMD_HEALTH = 2,  /* health changed: tell Watch streams */
+    SSC_LOOP_CMD_DRAIN = 4,   /* stop accepting, GOAWAY everyone */
+    SSC_LOOP_CMD_ABORT = 8,   /* grace is over: close everything now */
+    SSC_LOOP_CMD_BUFFERS = 16 /* buffer pool has room: retry rx_waiters */
 };
 
 typedef struct ssc_loop {
@@ -66,8 +72,13 @@ typedef struct ssc_loop {
     ssc_link watchers;            /* health Watch calls */
     ssc_link deferred;            /* calls with a pending on_drain */
     ssc_link flushq;              /* connections with output to send */
+    ssc_link rx_waiters;          /* calls waiting for buffer budget */
     unsigned draining : 1;
     unsigned listening : 1;
+    /* Buffer budget was given back: retry rx_waiters. */
+    unsigned rx_retry : 1;
+    /* Refusing connections past max_connections (logged once). */
+    unsigned conns_full : 1;
     uint8_t scratch[65536]; /* socket read buffer shared by this loop's io */
 } ssc_loop;
 
@@ -77,6 +88,8 @@ struct ssc_server {
     atomic_int serving; /* 1 SERVING, 0 NOT_SERVING */
     unsigned nloops;
     ssc_loop *loops;
+    ssc_budget_pool buffers; /* request bytes held, max_process_buffer_bytes */
+    ssc_budget_pool conns;   /* open connections, max_connections */
 };
 
 /* Runs the server until it has drained after SIGTERM/SIGINT. router holds

@@ -9,7 +9,8 @@
  * the reference is dropped exactly once.
  *
  * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
- * ssc_store_on_cancel(), ssc_store_answer(), ssc_store_json(),
+ * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_answer(),
+ * ssc_store_json(),
  * ssc_store_request_hash(), ssc_store_page_size(), ssc_store_page_token(),
  * ssc_store_page_after(), ssc_store_available().
  */
@@ -41,7 +42,7 @@ const char *const ssc_roles_all_but_reconciler[] = {"ministry", "secretariat",
 #define PAGE_TOKEN_MAX 128
 
 /* The statement_timeout is not among these: every db job starts with it
- * (db.c), set from ssc_db_job_timeout(). */
+ * (db.c), set from the job's deadline. */
 static const ssc_db_stmt stmts[] = {
     {"ssc_begin_call", "SELECT * FROM ssc.begin_call($1, $2, $3::text[], $4)",
      4},
@@ -59,22 +60,6 @@ int ssc_store_register(void)
 }
 
 /* ---- starting and running a call's job -------------------------------- */
-
-/* Now on the clock of ssc_call_deadline_ms(), read afresh: uv_now() is the
- * time the loop iteration began, which can lag a busy loop by more than a
- * short deadline. */
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000;
-}
-
-/* Non-zero when call had a deadline and it has passed. */
-static int deadline_passed(const ssc_call *call)
-{
-    uint64_t deadline = ssc_call_deadline_ms(call);
-
-    return deadline != 0 && now_ms() >= deadline;
-}
 
 /* Writes roles as a PostgreSQL array literal: {admin,secretariat}. Role
  * names are plain lower-case words, so nothing needs quoting. Built with
@@ -103,7 +88,9 @@ ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
 {
     const ssc_peer *peer = ssc_call_peer(call);
     ssc_db *db = ssc_server_loop_of(call)->db;
-    uint64_t deadline = ssc_call_deadline_ms(call), now = now_ms();
+    /* Now read afresh: uv_now() is the time the loop iteration began, which
+     * can lag a busy loop by more than a short deadline. */
+    uint64_t deadline = ssc_call_deadline_ms(call), now = ssc_db_now_ms();
     char roles_text[128];
     const char *begin[4];
     ssc_db_job *job;
@@ -128,39 +115,41 @@ ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
     begin[2] = roles_text;
     begin[3] = ssc_call_method(call)->path;
     job = ssc_db_job_new();
-    /* The rest of the deadline bounds the transaction in PostgreSQL; 0 (no
-     * deadline) is the pool's default. */
-    ssc_db_job_timeout(job, deadline != 0 ? deadline - now : 0);
+    /* What is left of the deadline when the job is sent bounds the whole
+     * transaction in PostgreSQL; without one, the pool's default does. */
+    ssc_db_job_deadline(job, deadline);
     ssc_db_job_add(job, "ssc_begin_call", 4, begin);
     return job;
 }
 
 /* Answers a failed transaction. PostgreSQL's DETAIL says which key or
  * constraint for its own errors (23505 and friends); our SCxxx messages are
- * complete on their own. */
+ * complete on their own. A transaction out of time says so in our words:
+ * PostgreSQL's "canceling statement due to statement timeout" does not tell
+ * the caller that nothing was written. */
 static void answer_failure(ssc_call *call, const ssc_db_result *r)
 {
     int ours = r->sqlstate[0] == 'S' && r->sqlstate[1] == 'C';
 
-    if (r->detail[0] != '\0' && !ours)
+    if (r->status == SSC_STATUS_DEADLINE_EXCEEDED)
+        ssc_call_finish(call, SSC_STATUS_DEADLINE_EXCEEDED,
+                        "deadline exceeded; the transaction was rolled back "
+                        "and nothing was written");
+    else if (r->detail[0] != '\0' && !ours)
         ssc_call_finish(call, (ssc_status)r->status, "%s (%s)", r->message,
                         r->detail);
     else
         ssc_call_finish(call, (ssc_status)r->status, "%s", r->message);
 }
 
-/* Answers call with the outcome of its job. */
+/* Answers call with the outcome of its job. That is the truth even when the
+ * deadline has passed meanwhile: a transaction that committed is answered
+ * OK, never DEADLINE_EXCEEDED, which would tell the caller nothing was
+ * written (see ssc_store_on_deadline()). */
 static void answer(ssc_call *call, ssc_store_done done, const ssc_db_result *r)
 {
     if (ssc_call_is_done(call))
         return; /* cancelled while the job ran: nobody to answer */
-    if (deadline_passed(call)) {
-        /* The deadline's timer has not run yet; the client gave up all the
-         * same, and a late OK would race its own timer. */
-        ssc_call_finish(call, SSC_STATUS_DEADLINE_EXCEEDED,
-                        "deadline exceeded");
-        return;
-    }
     if (!r->ok)
         answer_failure(call, r);
     else
@@ -201,6 +190,20 @@ void ssc_store_on_cancel(ssc_call *call)
     ssc_db_job_cancel(p->job);
     free(p);
     ssc_call_unref(call);
+}
+
+int ssc_store_on_deadline(ssc_call *call)
+{
+    pending *p = ssc_call_data(call);
+
+    /* Sent: PostgreSQL may commit it. Its budget ends with the deadline, so
+     * the outcome comes soon; answer() then tells which it was. */
+    if (p != NULL && ssc_db_job_sent(p->job))
+        return 1;
+    /* Not sent (waiting for a connection or a retry) or nothing running:
+     * ssc_store_on_cancel(), which the call layer runs next, drops the job
+     * before it reaches the database, and DEADLINE_EXCEEDED is the truth. */
+    return 0;
 }
 
 int ssc_store_available(const ssc_call *call)

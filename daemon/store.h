@@ -14,8 +14,15 @@
  * callback is not run; it is not run either when the call was cancelled (the
  * job is then cancelled too). OK therefore always follows COMMIT.
  *
- * ssc_store_begin() sets the job's statement_timeout from what is left of
- * the call's deadline (db.c puts it first in every job) and adds
+ * Deadlines: when a call's deadline passes before its job reached the
+ * database, the job is dropped and the call answered DEADLINE_EXCEEDED. Once
+ * the database has it, the call answers the outcome, whatever the clock
+ * says: when sscd answers DEADLINE_EXCEEDED, nothing was committed and
+ * nothing will be. The job's budget in PostgreSQL ends with the deadline, so
+ * the outcome is not long in coming.
+ *
+ * ssc_store_begin() gives the job the call's deadline (db.c turns what is left
+ * of it into the transaction's budget when it sends the job) and adds
  * ssc.begin_call() with the peer certificate's
  * fingerprint and subject, the roles allowed and the method path, so identity
  * is checked by the database in the same transaction and row-level security
@@ -25,7 +32,7 @@
  * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
  * ssc_store_answer(), ssc_store_json(), ssc_store_request_hash(),
  * ssc_store_page_size(), ssc_store_page_token(), ssc_store_page_after(),
- * ssc_store_on_cancel(), ssc_store_available().
+ * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_available().
  */
 #ifndef SSC_STORE_H
 #define SSC_STORE_H
@@ -57,11 +64,20 @@ ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles);
 typedef void (*ssc_store_done)(ssc_call *call, const ssc_db_result *r);
 
 /* Runs job for call (see above). Holds a reference on call until the job
- * ends. The call's method must use ssc_store_on_cancel as its on_cancel. */
+ * ends. The call's method must use ssc_store_on_cancel as its on_cancel and
+ * ssc_store_on_deadline as its on_deadline. */
 void ssc_store_run(ssc_call *call, ssc_db_job *job, ssc_store_done done);
 
-/* The method's on_cancel: drops the call's job, if any. */
+/* The method's on_cancel: drops the call's job, if any (a job not yet sent
+ * never reaches the database). */
 void ssc_store_on_cancel(ssc_call *call);
+
+/* The method's on_deadline. Returns 1 while the call's job is in the
+ * database: its transaction may still commit, so the call waits for the
+ * outcome and answers it (OK when it committed, DEADLINE_EXCEEDED when it
+ * ran out of its budget and rolled back). Returns 0 otherwise: the call is
+ * then cancelled and answered DEADLINE_EXCEEDED, its job never sent. */
+int ssc_store_on_deadline(ssc_call *call);
 
 /* The text of the value the last statement of r returned (first row, first
  * column) with its length in *len, or NULL when there is none (no result,

@@ -127,12 +127,14 @@ static const ssc_method methods[] = {
      .kind = SSC_UNARY,
      .input = &ssc__v1__list_audit_request__descriptor,
      .on_message = list,
-     .on_cancel = ssc_store_on_cancel},
+     .on_cancel = ssc_store_on_cancel,
+     .on_deadline = ssc_store_on_deadline},
     {.path = "/ssc.v1.Audit/Verify",
      .kind = SSC_UNARY,
      .input = &ssc__v1__verify_audit_request__descriptor,
      .on_message = verify,
-     .on_cancel = ssc_store_on_cancel},
+     .on_cancel = ssc_store_on_cancel,
+     .on_deadline = ssc_store_on_deadline},
 };
 
 int ssc_svc_audit_register(ssc_router *r)

@@ -24,8 +24,10 @@
 #include <string.h>
 
 #define NAME_MAX_CHARS 200
-/* ssc_peer keeps the subject in 256 bytes: a longer one never matches. */
-#define SUBJECT_MAX_BYTES 255
+/* The bound on a registered subject, which the database holds too
+ * (sql/0013_subject_bytes.sql says why 2048). A peer's subject is read whole
+ * whatever its length; a longer one can match no principal. */
+#define SUBJECT_MAX_BYTES 2048
 
 static const ssc_db_stmt stmts[] = {
     {"principal_add",
@@ -206,17 +208,20 @@ static const ssc_method methods[] = {
      .kind = SSC_UNARY,
      .input = &ssc__v1__add_principal_request__descriptor,
      .on_message = add,
-     .on_cancel = ssc_store_on_cancel},
+     .on_cancel = ssc_store_on_cancel,
+     .on_deadline = ssc_store_on_deadline},
     {.path = "/ssc.v1.Principals/List",
      .kind = SSC_UNARY,
      .input = &ssc__v1__list_principals_request__descriptor,
      .on_message = list,
-     .on_cancel = ssc_store_on_cancel},
+     .on_cancel = ssc_store_on_cancel,
+     .on_deadline = ssc_store_on_deadline},
     {.path = "/ssc.v1.Principals/Disable",
      .kind = SSC_UNARY,
      .input = &ssc__v1__disable_principal_request__descriptor,
      .on_message = disable,
-     .on_cancel = ssc_store_on_cancel},
+     .on_cancel = ssc_store_on_cancel,
+     .on_deadline = ssc_store_on_deadline},
 };
 
 int ssc_svc_principals_register(ssc_router *r)

@@ -73,7 +73,8 @@ static const ssc_method methods[] = {
      .kind = SSC_UNARY,
      .input = &ssc__v1__list_sectors_request__descriptor,
      .on_message = list,
-     .on_cancel = ssc_store_on_cancel},
+     .on_cancel = ssc_store_on_cancel,
+     .on_deadline = ssc_store_on_deadline},
 };
 
 int ssc_svc_sectors_register(ssc_router *r)

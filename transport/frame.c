@@ -4,10 +4,19 @@
  * A message that arrives whole in one input slice is handed to the callback
  * straight from the caller's bytes; only a message split across slices is
  * copied into the reader's buffer, which is allocated once the body starts
- * (never for a prefix that declares more than the limit).
+ * (never for a prefix that declares more than the limit). A large body gets
+ * FIRST_ALLOC bytes first and its whole length only once more arrives: a
+ * peer that declares large messages and stalls (or is made to wait by flow
+ * control) does not make the reader reserve their full size.
+ *
+ * The callback may keep a reassembled message by taking its buffer
+ * (ssc_frame_reader_take()), so a caller that holds requests until the end of
+ * the stream does not copy them a second time.
  *
  * Entry points: ssc_frame_header(), ssc_frame_reader_init(),
- * ssc_frame_reader_feed(), ssc_frame_reader_partial(), ssc_frame_reader_free().
+ * ssc_frame_reader_feed(), ssc_frame_reader_take(),
+ * ssc_frame_reader_remaining(), ssc_frame_reader_partial(),
+ * ssc_frame_reader_free().
  */
 #include "frame.h"
 
@@ -16,6 +25,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#define FIRST_ALLOC (64 * 1024)
 
 void ssc_frame_header(uint8_t out[SSC_FRAME_HEADER_LEN], int compressed,
                       uint32_t len)
@@ -71,8 +82,13 @@ static size_t fill_body(ssc_frame_reader *r, const uint8_t *p, size_t n)
         take = n;
     if (take == 0)
         return 0;
-    if (r->msg == NULL)
-        r->msg = ssc_xmalloc(r->msg_want);
+    if (r->msg_len + take > r->msg_cap) {
+        r->msg_cap = r->msg_cap == 0 && r->msg_len + take <= FIRST_ALLOC &&
+                             r->msg_want > FIRST_ALLOC
+                         ? FIRST_ALLOC
+                         : r->msg_want;
+        r->msg = ssc_xrealloc(r->msg, r->msg_cap);
+    }
     memcpy(r->msg + r->msg_len, p, take);
     r->msg_len += take;
     return take;
@@ -87,6 +103,7 @@ static int deliver(ssc_frame_reader *r, const uint8_t *msg, ssc_frame_cb cb,
 
     free(r->msg);
     r->msg = NULL;
+    r->msg_cap = 0;
     r->hdr_len = 0;
     r->msg_len = 0;
     r->msg_want = 0;
@@ -128,6 +145,24 @@ int ssc_frame_reader_feed(ssc_frame_reader *r, const uint8_t *p, size_t n,
     return 0;
 }
 
+uint8_t *ssc_frame_reader_take(ssc_frame_reader *r)
+{
+    uint8_t *msg = r->msg;
+
+    r->msg = NULL;
+    r->msg_cap = 0;
+    return msg;
+}
+
+size_t ssc_frame_reader_remaining(const ssc_frame_reader *r)
+{
+    if (r->hdr_len == 0)
+        return 0;
+    if (r->hdr_len < SSC_FRAME_HEADER_LEN)
+        return SSC_FRAME_HEADER_LEN - r->hdr_len;
+    return r->msg_want - r->msg_len;
+}
+
 int ssc_frame_reader_partial(const ssc_frame_reader *r)
 {
     return r->hdr_len > 0;
@@ -137,6 +172,7 @@ void ssc_frame_reader_free(ssc_frame_reader *r)
 {
     free(r->msg);
     r->msg = NULL;
+    r->msg_cap = 0;
     r->hdr_len = 0;
     r->msg_len = 0;
     r->msg_want = 0;

@@ -7,7 +7,9 @@
  * calls back once per complete message.
  *
  * Entry points: ssc_frame_header(), ssc_frame_reader_init(),
- * ssc_frame_reader_feed(), ssc_frame_reader_partial(), ssc_frame_reader_free().
+ * ssc_frame_reader_feed(), ssc_frame_reader_take(),
+ * ssc_frame_reader_remaining(), ssc_frame_reader_partial(),
+ * ssc_frame_reader_free().
  */
 #ifndef SSC_FRAME_H
 #define SSC_FRAME_H
@@ -34,6 +36,7 @@ typedef struct ssc_frame_reader {
     uint8_t *msg;    /* body being reassembled, NULL when none */
     size_t msg_len;  /* bytes of body received */
     size_t msg_want; /* declared body length */
+    size_t msg_cap;  /* bytes allocated at msg */
     size_t max;      /* largest body accepted */
 } ssc_frame_reader;
 
@@ -46,6 +49,17 @@ void ssc_frame_reader_init(ssc_frame_reader *r, size_t max);
  * After an error the reader is in an undefined state: free it. */
 int ssc_frame_reader_feed(ssc_frame_reader *r, const uint8_t *p, size_t n,
                           ssc_frame_cb cb, void *arg);
+
+/* Only from inside the callback: hands the caller the reassembly buffer that
+ * holds the message being delivered, to keep without a copy (the caller frees
+ * it). Returns NULL when the message was passed straight from the input; a
+ * caller that keeps it must copy it. */
+uint8_t *ssc_frame_reader_take(ssc_frame_reader *r);
+
+/* Bytes still to come before the message in progress is complete: the rest
+ * of its prefix while that is incomplete, else the rest of its body; 0
+ * between messages. */
+size_t ssc_frame_reader_remaining(const ssc_frame_reader *r);
 
 /* Non-zero when part of a message has been received but not all of it: at end
  * of stream this means the peer sent a truncated message. */

@@ -2,11 +2,13 @@
  * tls.c - OpenSSL server and client contexts, and peer identity.
  *
  * Entry points: ssc_tls_server_ctx(), ssc_tls_client_ctx(), ssc_tls_peer(),
- * ssc_tls_drop_peer_chain().
+ * ssc_tls_subject(), ssc_tls_drop_peer_chain().
  */
 #include "tls.h"
 
+#include "err.h"
 #include "hex.h"
+#include "mem.h"
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -14,6 +16,13 @@
 #include <string.h>
 
 static const unsigned char alpn_h2[] = {2, 'h', '2'};
+
+/* The session id context says what a session was verified for; a session
+ * resumes only on a server with the same one. While peer verification is on
+ * OpenSSL resumes nothing without it, failing the handshake with an internal
+ * error alert instead. One constant serves: a ticket opens only on the
+ * context whose keys sealed it, and a context verifies clients one way. */
+static const unsigned char session_id_context[] = {'s', 's', 'c', 'd'};
 
 /* Formats "what: reason" using the newest queued OpenSSL error, and clears the
  * queue so the next failure starts clean. */
@@ -44,6 +53,39 @@ static int alpn_select(SSL *ssl, const unsigned char **out,
     *out = sel;
     *outlen = sellen;
     return SSL_TLSEXT_ERR_OK;
+}
+
+/* Non-zero while now is within cert's validity period. */
+static int cert_current(const X509 *cert)
+{
+    return X509_cmp_current_time(X509_get0_notBefore(cert)) < 0 &&
+           X509_cmp_current_time(X509_get0_notAfter(cert)) > 0;
+}
+
+/* Decides whether a decrypted ticket resumes. A resumed session brings back
+ * the client certificate it was verified with and is not verified again, and
+ * in TLS 1.3 each resumption renews the ticket, so a chain of them could
+ * outlive the certificate. A ticket whose certificate has expired (or is not
+ * yet valid) is not used: the client gets a full handshake, which verifies
+ * what it presents. Anything else keeps OpenSSL's own outcome. */
+static SSL_TICKET_RETURN ticket_decrypted(SSL *ssl, SSL_SESSION *session,
+                                          const unsigned char *keyname,
+                                          size_t keyname_len,
+                                          SSL_TICKET_STATUS status, void *arg)
+{
+    const X509 *peer;
+
+    (void)ssl;
+    (void)keyname;
+    (void)keyname_len;
+    (void)arg;
+    if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW)
+        return SSL_TICKET_RETURN_IGNORE_RENEW; /* keeps EMPTY, NO_DECRYPT */
+    peer = SSL_SESSION_get0_peer(session);
+    if (peer != NULL && !cert_current(peer))
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE
+                                        : SSL_TICKET_RETURN_USE_RENEW;
 }
 
 static SSL_CTX *ctx_common(const SSL_METHOD *method)
@@ -105,10 +147,24 @@ SSL_CTX *ssc_tls_server_ctx(const char *cert, const char *key,
         mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     SSL_CTX_set_verify(ctx, mode, NULL);
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
-    /* Stateless tickets keep resumption working across sscd instances
-     * without server-side session memory. */
+    if (SSL_CTX_set_session_id_context(ctx, session_id_context,
+                                       sizeof(session_id_context)) != 1) {
+        tls_err(err, errlen, "could not set the session id context", NULL);
+        goto err;
+    }
+    /* Stateless tickets: resumption needs no session memory in sscd. Their
+     * keys are made at random with the context, so a ticket resumes only on
+     * the sscd process that issued it, until a reload makes a new context;
+     * another instance or a restart gives the client a full handshake. The
+     * ticket carries the client's certificate and its verification result,
+     * which ssc_tls_peer() reads on the resumed connection, and is used only
+     * while that certificate is valid (ticket_decrypted()). */
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx, 1);
+    if (SSL_CTX_set_session_ticket_cb(ctx, NULL, ticket_decrypted, NULL) != 1) {
+        tls_err(err, errlen, "could not set the session ticket callback", NULL);
+        goto err;
+    }
     return ctx;
 err:
     SSL_CTX_free(ctx);
@@ -142,30 +198,51 @@ err:
     return NULL;
 }
 
-int ssc_tls_peer(SSL *ssl, char *subject, size_t subject_len,
-                 char fingerprint[65])
+int ssc_tls_subject(X509 *cert, char **subject)
+{
+    BIO *mem = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    long n;
+    int printed, rc = SSC_ETLS;
+
+    *subject = NULL;
+    if (mem == NULL)
+        goto out;
+    printed = X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0,
+                                 XN_FLAG_RFC2253);
+    n = BIO_get_mem_data(mem, &data);
+    /* RFC 2253 escaping leaves no NUL in a subject; one here would make the
+     * string read shorter than the subject is. */
+    if (printed < 0 || n != printed ||
+        (n > 0 && memchr(data, '\0', (size_t)n) != NULL))
+        goto out;
+    *subject = ssc_xstrndup(n > 0 ? data : "", (size_t)n);
+    rc = 0;
+out:
+    if (rc != 0)
+        ERR_clear_error();
+    BIO_free(mem);
+    return rc;
+}
+
+int ssc_tls_peer(SSL *ssl, char **subject, char fingerprint[65])
 {
     X509 *cert = SSL_get0_peer_certificate(ssl);
     unsigned char md[32];
     unsigned int mdlen = 0;
-    BIO *mem;
-    long n;
 
-    subject[0] = '\0';
+    *subject = NULL;
     fingerprint[0] = '\0';
     if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
-        return 0;
-    if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-        return 0;
+        return SSC_ENOTFOUND;
+    if (X509_digest(cert, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32) {
+        ERR_clear_error();
+        return SSC_ETLS;
+    }
+    if (ssc_tls_subject(cert, subject) != 0)
+        return SSC_ETLS;
     ssc_hex_encode(md, 32, fingerprint);
-    mem = BIO_new(BIO_s_mem());
-    if (mem == NULL)
-        return 0;
-    X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
-    n = BIO_read(mem, subject, (int)subject_len - 1);
-    subject[n > 0 ? n : 0] = '\0';
-    BIO_free(mem);
-    return 1;
+    return 0;
 }
 
 void ssc_tls_drop_peer_chain(SSL *ssl)
@@ -174,7 +251,8 @@ void ssc_tls_drop_peer_chain(SSL *ssl)
      * certificate, which is all that freeing the session would drop; the
      * verified chain holds references of its own. Nothing reads the sent
      * chain after the handshake: renegotiation is off, and a session ticket
-     * does not carry it. */
+     * does not carry it (a resumed session has none to drop; the ticket
+     * brings back the peer's own certificate and verification result). */
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     X509 *x;
 

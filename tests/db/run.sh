@@ -8,7 +8,9 @@ dir=$(mktemp -d /tmp/ssc-dbtest.XXXXXX)
 trap 'bash "$src/scripts/pg.sh" stop "$dir/pg" immediate >/dev/null 2>&1 || true; rm -rf "$dir"' EXIT
 bash "$src/scripts/pg.sh" setup "$dir/pg" >/dev/null
 url=$(bash "$src/scripts/pg.sh" url "$dir/pg" owner)
-psql -X -q -v ON_ERROR_STOP=1 "$url" <<'SQL'
+# The test schema, in the database the tests use and in ssc_tmpl, the template
+# of the databases the reconnect tests create and take away.
+schema=$(cat <<'SQL'
 CREATE SCHEMA ssc_test;
 CREATE TABLE ssc_test.t (v text);
 CREATE SEQUENCE ssc_test.calls;
@@ -22,4 +24,8 @@ BEGIN
   RETURN c;
 END $$;
 SQL
+)
+psql -X -q -v ON_ERROR_STOP=1 "$url" <<<"$schema"
+psql -X -q -v ON_ERROR_STOP=1 "$url" -c "CREATE DATABASE ssc_tmpl"
+psql -X -q -v ON_ERROR_STOP=1 "$(sed 's|:///ssc?|:///ssc_tmpl?|' <<<"$url")" <<<"$schema"
 SSC_TEST_DB_URL=$url "$bin"

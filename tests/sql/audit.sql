@@ -34,20 +34,32 @@ BEGIN;
 SELECT role FROM ssc.begin_call(repeat('a', 64), '', '{ministry}', '/ssc.v1.Organisations/Update');
 SELECT o->>'name' AS name FROM ssc.org_update('', NULL, 3, 0, '{name}', 'Danmarks Statistik', '', '', 0) o;
 COMMIT;
--- ... audit_append is called directly, as a future function would ...
+-- ... the secretariat renames a partner authority and registers an
+-- embassy, and DEA changes its name ...
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Organisations/Update');
+SELECT o->>'short_name' AS short_name FROM ssc.org_update('', NULL, 5, 0, '{short_name}', '', 'NEA-CN', '', 0) o;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Organisations/Create');
+SELECT o->>'id' AS id FROM ssc.org_create('', NULL, 'Embassy of Denmark in Kenya', '', 'embassy', 'KE', 0) o;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Organisations/Update');
+SELECT o->>'name' AS name FROM ssc.org_update('', NULL, 2, 0, '{name}', 'Energistyrelsen', '', '', 0) o;
+COMMIT;
+-- ... while nobody appends an entry without a change: audit_append is the
+-- owner's alone (0014), whoever the caller (audit_forgery.sql tries the
+-- other ways) ...
 BEGIN;
 SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Applications/Approve');
 SELECT ssc.audit_append('application', '41', '{"status": "UNDER_REVIEW"}', '{"status": "APPROVED"}');
-SELECT ssc.audit_append('allocation', '7', NULL, '{"amount": 1000000, "currency": "DKK"}');
-SELECT ssc.audit_append('', '1', NULL, NULL);
-COMMIT;
-BEGIN;
-SELECT role FROM ssc.begin_call('', 'CN=dea-payroll', '{reconciler}', '/ssc.v1.Payroll/Reconcile');
-SELECT ssc.audit_append('payroll_batch', 'dea-2026-01', NULL, '{"lines": 3}');
-COMMIT;
+ROLLBACK;
 -- ... and the owner fixes something by hand, outside any call.
 \c - ssc_owner
 UPDATE ssc.organisations SET short_name = 'DK-VN' WHERE id = 6;
+-- The owner may still call audit_append, which checks its entity.
+SELECT ssc.audit_append('', '1', NULL, NULL);
 
 SELECT seq, principal, organisation_id, method, entity, entity_id,
        before->>'short_name' AS before_short, after->>'short_name' AS after_short
@@ -126,8 +138,8 @@ ROLLBACK;
 -- Without begin_call: nothing.
 SELECT ssc.audit_list(0, '', 100) AS no_call_sees;
 
--- ssc_app writes the trail only through audit_append: no INSERT, UPDATE,
--- DELETE or TRUNCATE, and no access to the head.
+-- ssc_app writes the trail only through the audit triggers: no INSERT,
+-- UPDATE, DELETE or TRUNCATE, and no access to the head.
 BEGIN;
 SELECT role FROM ssc.begin_call('', 'CN=admin', '{admin}', '/test');
 INSERT INTO ssc.audit (seq, at, principal, method, entity, entity_id, prev_hash, hash)

@@ -79,7 +79,8 @@ ROLLBACK;
 -- again on every call (0010): with generic plans forced and sequential
 -- scans priced out (a generic plan that cannot use the partial indexes has
 -- no other way), begin_call finds principals by fingerprint (none here)
--- and then by subject through the indexes alone.
+-- and then by subject, and after taking the principal's lock (0015) looks
+-- again by id, through the indexes alone: three index scans.
 SET plan_cache_mode = force_generic_plan;
 SET enable_seqscan = off;
 BEGIN;

@@ -23,7 +23,7 @@ SELECT ssc.principal_add('', NULL, 'CN=both', repeat('c', 64), 1, 'ministry', 'B
 SELECT ssc.principal_add('', NULL, '', repeat('C', 64), 1, 'ministry', 'Upper case');
 SELECT ssc.principal_add('', NULL, '', repeat('c', 63), 1, 'ministry', 'Too short');
 SELECT ssc.principal_add('', NULL, '', 'sha256:' || repeat('c', 64), 1, 'ministry', 'Prefixed');
-SELECT ssc.principal_add('', NULL, 'CN=' || repeat('x', 1022), '', 1, 'ministry', 'Long subject');
+SELECT ssc.principal_add('', NULL, 'CN=' || repeat('x', 2046), '', 1, 'ministry', 'Long subject');
 SELECT ssc.principal_add('', NULL, 'CN=new', '', 1, 'minister', 'Bad role');
 SELECT ssc.principal_add('', NULL, 'CN=new', '', 1, '', 'No role');
 SELECT ssc.principal_add('', NULL, 'CN=new', '', 0, 'ministry', 'No organisation');

@@ -17,6 +17,26 @@
   deadline_reaches_db   a Create blocked on a table lock past its deadline
                         fails DEADLINE_EXCEEDED promptly and is not committed
                         later; the pool keeps serving.
+  deadline_spans_statements
+                        the deadline bounds the whole transaction: begin_call
+                        held 0.9 s behind a lock on principals, then the insert
+                        behind one on organisations until 1.6 s, with a 1 s
+                        deadline: sscd itself (seen by a raw HTTP/2 client that
+                        keeps no deadline of its own) answers
+                        DEADLINE_EXCEEDED, and nothing is committed, then or
+                        later.
+  deadline_answer_is_truth
+                        Creates behind a lock released around the deadline
+                        (0.8 to 1.1 s): whatever sscd answers is what happened,
+                        OK with the row there or DEADLINE_EXCEEDED without it.
+  long_deadline         a deadline of 30 days (past PostgreSQL's int
+                        milliseconds) is served.
+  database_appears_later
+                        sscd started against a database that does not exist
+                        yet: it keeps running when the database is created
+                        empty (before: SIGSEGV logging the setup error), says
+                        the schema must be migrated and is NOT_SERVING until
+                        `sscd migrate` runs, then serves without a restart.
 
     /usr/bin/python3 tests/store/fault_test.py --sscd BUILD/daemon/sscd \
         --source . [--only CASE] [--keep] [-v]
@@ -33,7 +53,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
 sys.path.insert(0, HERE)
 
-import store_env as E  # noqa: E402
+import store_env as E  # noqa: E402  (puts tests/lib on sys.path)
+import grpc_raw  # noqa: E402
 from store_env import (CALL_TIMEOUT, H, P, check, check_eq,  # noqa: E402
                        log, sql_literal)
 
@@ -360,11 +381,151 @@ def case_deadline_reaches_db(env):
                               timeout=5.0)
 
 
+def hold_lock(pg, table, secs):
+    """Starts a psql that holds an ACCESS EXCLUSIVE lock on ssc.<table> for
+    secs and waits until the lock is granted."""
+    p = subprocess.Popen(
+        [P.PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.owner_url, "-c",
+         "BEGIN; LOCK TABLE ssc.%s IN ACCESS EXCLUSIVE MODE; "
+         "SELECT pg_sleep(%s); COMMIT;" % (table, secs)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    locked = E.wait_for(lambda: pg.scalar(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+        "WHERE c.relname = '%s' AND l.mode = 'AccessExclusiveLock' "
+        "AND l.granted" % table) == "1", 10.0, 0.01)
+    check(locked, "the test could not lock %s" % table)
+    return p
+
+
+def reap(procs):
+    for p in procs:
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def org_rows(pg, name):
+    return int(pg.scalar("SELECT count(*) FROM ssc.organisations WHERE name = %s"
+                         % sql_literal(name)))
+
+
+def raw_create(env, name, grpc_timeout):
+    """Organisations/Create with grpc-timeout, answered by sscd alone."""
+    req = env.pb.CreateOrganisationRequest(
+        name=name, kind=env.pb.ORGANISATION_KIND_REGION, country="DK")
+    port = int(env.sscd.target.rsplit(":", 1)[1])
+    return grpc_raw.unary(port, env.certs, "/ssc.v1.Organisations/Create",
+                          req.SerializeToString(), grpc_timeout=grpc_timeout)
+
+
+def case_deadline_spans_statements(env):
+    pg = env.pg
+    name = "Deadline Span Probe"
+    lockers = [hold_lock(pg, "organisations", 1.6),
+               hold_lock(pg, "principals", 0.9)]
+    try:
+        t0 = time.monotonic()
+        status, msg, _ = raw_create(env, name, "1S")
+        dt = time.monotonic() - t0
+        log("    sscd answered %d %r after %.2f s" % (status, msg, dt))
+        check_eq(status, grpc.StatusCode.DEADLINE_EXCEEDED.value[0],
+                 "status sscd answered")
+        check(dt < 1.5, "the answer took %.2f s with a 1 s deadline" % dt)
+    finally:
+        reap(lockers)
+    time.sleep(0.5)
+    check_eq(org_rows(pg, name), 0,
+             "rows of a create answered DEADLINE_EXCEEDED (each statement got "
+             "the whole remaining time)")
+
+
+def case_deadline_answer_is_truth(env):
+    pg = env.pg
+    seen = {}
+    for i, hold in enumerate((0.8, 0.9, 0.95, 0.98, 1.0, 1.02, 1.05, 1.1)):
+        name = "Deadline Truth Probe %d" % i
+        locker = hold_lock(pg, "organisations", hold)
+        try:
+            status, msg, body = raw_create(env, name, "1S")
+        finally:
+            reap([locker])
+        time.sleep(0.3)
+        n = org_rows(pg, name)
+        seen[hold] = (status, n)
+        if status == 0:
+            check(body is not None, "OK without a message (hold %.2f s)" % hold)
+            check_eq(n, 1, "rows after OK (hold %.2f s)" % hold)
+        else:
+            check_eq(status, grpc.StatusCode.DEADLINE_EXCEEDED.value[0],
+                     "status (hold %.2f s): %r" % (hold, msg))
+            check_eq(n, 0, "rows after DEADLINE_EXCEEDED (hold %.2f s)" % hold)
+    log("    hold -> (status, rows): %s" % seen)
+
+
+def case_long_deadline(env):
+    pb = env.pb
+    thirty_days = 30 * 86400.0
+    r = env.orgs("admin").Create(pb.CreateOrganisationRequest(
+        name="Long Deadline Probe", kind=pb.ORGANISATION_KIND_REGION,
+        country="DK"), timeout=thirty_days)
+    check_eq(r.name, "Long Deadline Probe", "created with a 30-day deadline")
+    got = env.orgs("admin").Get(pb.GetOrganisationRequest(id=r.id),
+                                timeout=thirty_days)
+    check_eq(got.id, r.id, "Get with a 30-day deadline")
+
+
+def case_database_appears_later(env):
+    pg = env.pg
+    db = "ssc_later"
+    pg.drop_database(db)
+    later = env.new_sscd("later", db=db)
+    later.start()
+    ch = H.grpc_channel(later.target, env.certs, client="admin")
+    health = env.stubs.health_pb2_grpc.HealthStub(ch)
+    req = env.stubs.health_pb2.HealthCheckRequest(service="")
+    serving = env.stubs.health_pb2.HealthCheckResponse.SERVING
+
+    def status():
+        try:
+            return health.Check(req, timeout=5.0).status
+        except grpc.RpcError as e:
+            return e.code().name
+
+    try:
+        check(status() != serving, "SERVING without a database")
+        pg.create_database(db)
+        # The pool retries with a backoff of at most 3 s: give it two tries.
+        said = E.wait_for(lambda: "needs version" in later.stderr_text(), 8.0)
+        check(later.alive(), "sscd died when its database appeared:\n" +
+              later.stderr_tail())
+        check(said, "no word of the unmigrated schema in the log:\n" +
+              later.stderr_tail())
+        check(status() != serving, "SERVING on an unmigrated database")
+        env.migrate(later)
+        env.add_admin(later)
+        check(E.wait_for(lambda: status() == serving, 10.0),
+              "not SERVING 10 s after sscd migrate: %s\n%s" %
+              (status(), later.stderr_tail()))
+        r = env.orgs("admin", channel=ch).List(env.pb.ListOrganisationsRequest(),
+                                               timeout=T)
+        check_eq(len(r.organisations), 0, "organisations in the new database")
+    finally:
+        ch.close()
+        problems = later.stop()
+        pg.drop_database(db)
+    check(not problems, "sscd on the late database: %s" % problems)
+
+
 CASES = [
     ("pg_stop_under_load", case_pg_stop_under_load, 120),
     ("sscd_kill9_creates", case_sscd_kill9_creates, 180),
     ("serialization_retry", case_serialization_retry, 120),
     ("deadline_reaches_db", case_deadline_reaches_db, 120),
+    ("deadline_spans_statements", case_deadline_spans_statements, 120),
+    ("deadline_answer_is_truth", case_deadline_answer_is_truth, 120),
+    ("long_deadline", case_long_deadline, 60),
+    ("database_appears_later", case_database_appears_later, 120),
 ]
 
 

@@ -78,6 +78,7 @@ static void test_defaults(void **state)
     assert_null(cfg.database_url);
     assert_int_equal(cfg.db_pool_size, 4);
     assert_int_equal(cfg.db_statement_timeout_ms, 30000);
+    assert_int_equal(cfg.db_queue_max, 1024);
     assert_int_equal(cfg.idempotency_keep_h, 168);
     assert_int_equal(cfg.idempotency_sweep_s, 300);
     /* Defaults own nothing, so freeing them is harmless. */
@@ -130,7 +131,8 @@ static void test_full(void **state)
               "[database]\n"
               "url = postgresql://ssc@db.example/ssc?sslmode=verify-full\n"
               "idempotency_keep_h = 1\n"
-              "idempotency_sweep_s = 86400\n",
+              "idempotency_sweep_s = 86400\n"
+              "queue_max = 1000000\n",
               &cfg);
     assert_string_equal(cfg.listen_host, "0.0.0.0");
     assert_int_equal(cfg.listen_port, 8443);
@@ -151,6 +153,7 @@ static void test_full(void **state)
                         "postgresql://ssc@db.example/ssc?sslmode=verify-full");
     assert_int_equal(cfg.idempotency_keep_h, 1);
     assert_int_equal(cfg.idempotency_sweep_s, 86400);
+    assert_int_equal(cfg.db_queue_max, 1000000);
     ssc_config_free(&cfg);
 }
 
@@ -282,6 +285,12 @@ static void test_integer_ranges(void **state)
     expect_error("[database]\nidempotency_sweep_s = 86401\n",
                  "sscd.ini:2: [database] idempotency_sweep_s: must be an "
                  "integer between 1 and 86400, not \"86401\"");
+    expect_error("[database]\nqueue_max = 0\n",
+                 "sscd.ini:2: [database] queue_max: must be an integer "
+                 "between 1 and 1000000, not \"0\"");
+    expect_error("[database]\nqueue_max = 1000001\n",
+                 "sscd.ini:2: [database] queue_max: must be an integer "
+                 "between 1 and 1000000, not \"1000001\"");
 }
 
 static void test_unknown_section(void **state)
@@ -639,6 +648,65 @@ static void test_file_in_cwd(void **state)
     ssc_config_free(&cfg);
 }
 
+/* The buffer and connection limits: their defaults (the per-connection one
+ * follows max_message_bytes and max_concurrent_streams unless given), their
+ * ranges, and the refusal of limits under which a message of
+ * max_message_bytes could never arrive. */
+static void test_buffer_limits(void **state)
+{
+    ssc_config cfg;
+
+    (void)state;
+    expect_ok(TLS_OK, &cfg);
+    assert_int_equal(cfg.max_connections, 10000);
+    assert_int_equal(cfg.max_connection_buffer_bytes,
+                     4 * 1024 * 1024 + 5 + 100 * SSC_STREAM_WINDOW);
+    assert_int_equal(cfg.max_process_buffer_bytes, 256 * 1024 * 1024);
+    ssc_config_free(&cfg);
+
+    expect_ok(TLS_OK "[limits]\nmax_message_bytes = 1048576\n"
+                     "max_concurrent_streams = 10\n",
+              &cfg);
+    assert_int_equal(cfg.max_connection_buffer_bytes,
+                     1048576 + 5 + 10 * SSC_STREAM_WINDOW);
+    ssc_config_free(&cfg);
+
+    /* Large enough limits raise the process default with them. */
+    expect_ok(TLS_OK "[limits]\nmax_message_bytes = 67108864\n"
+                     "max_concurrent_streams = 10000\n",
+              &cfg);
+    assert_int_equal(cfg.max_connection_buffer_bytes,
+                     67108864ULL + 5 + 10000ULL * SSC_STREAM_WINDOW);
+    assert_true(cfg.max_process_buffer_bytes * 7 >=
+                cfg.max_connection_buffer_bytes * 8);
+    ssc_config_free(&cfg);
+
+    expect_ok(TLS_OK "[limits]\nmax_connections = 1\n"
+                     "max_message_bytes = 1048576\n"
+                     "max_concurrent_streams = 16\n"
+                     "max_connection_buffer_bytes = 2097152\n"
+                     "max_process_buffer_bytes = 8388608\n",
+              &cfg);
+    assert_int_equal(cfg.max_connections, 1);
+    assert_int_equal(cfg.max_connection_buffer_bytes, 2097152);
+    assert_int_equal(cfg.max_process_buffer_bytes, 8388608);
+    ssc_config_free(&cfg);
+
+    expect_error("[limits]\nmax_connections = 0\n",
+                 "sscd.ini:2: [limits] max_connections: must be an integer "
+                 "between 1 and 1000000, not \"0\"");
+    expect_error("[limits]\nmax_process_buffer_bytes = 65535\n",
+                 "sscd.ini:2: [limits] max_process_buffer_bytes: must be an "
+                 "integer between 65536 and 1099511627776, not \"65535\"");
+    expect_error(TLS_OK "[limits]\nmax_connection_buffer_bytes = 4194304\n",
+                 "sscd.ini: [limits] max_connection_buffer_bytes: must be at "
+                 "least 5832709 (max_message_bytes + 5, plus 16384 per "
+                 "stream of max_concurrent_streams)");
+    expect_error(TLS_OK "[limits]\nmax_process_buffer_bytes = 6000000\n",
+                 "sscd.ini: [limits] max_process_buffer_bytes: must be at "
+                 "least 6665954 (8/7 of max_connection_buffer_bytes)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_missing_required),
         cmocka_unit_test(test_null_error_buffer),
+        cmocka_unit_test(test_buffer_limits),
         cmocka_unit_test_setup_teardown(test_file_relative_paths, tmp_setup,
                                         tmp_teardown),
         cmocka_unit_test_setup_teardown(test_file_error_names_file, tmp_setup,

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "frame.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_MSGS 8
@@ -412,6 +413,127 @@ static void test_free_mid_message_and_reuse(void **state)
     ssc_frame_reader_free(&r);
 }
 
+/* The callback keeps each message it is given: reassembled ones by taking
+ * the reader's buffer, the others by copying. */
+typedef struct kept {
+    ssc_frame_reader *r;
+    int count;
+    int taken;
+    uint8_t *msg[MAX_MSGS];
+    size_t len[MAX_MSGS];
+} kept;
+
+static int keep(void *arg, int compressed, const uint8_t *msg, size_t len)
+{
+    kept *k = arg;
+    uint8_t *own = ssc_frame_reader_take(k->r);
+
+    (void)compressed;
+    if (own != NULL) {
+        assert_ptr_equal(own, msg);
+        k->taken++;
+    } else {
+        own = malloc(len ? len : 1);
+        memcpy(own, msg, len);
+    }
+    k->msg[k->count] = own;
+    k->len[k->count] = len;
+    k->count++;
+    return 0;
+}
+
+/* Taking the buffer of a reassembled message leaves the reader whole for the
+ * next one, and the taken message intact after the reader is freed. */
+static void test_take_reassembled(void **state)
+{
+    uint8_t buf[256];
+    size_t len = build_stream(buf);
+    ssc_frame_reader r;
+    kept k;
+    size_t i;
+
+    (void)state;
+    memset(&k, 0, sizeof(k));
+    k.r = &r;
+    ssc_frame_reader_init(&r, MAX_BODY);
+    for (i = 0; i < len; i++)
+        assert_int_equal(ssc_frame_reader_feed(&r, buf + i, 1, keep, &k), 0);
+    ssc_frame_reader_free(&r);
+    assert_int_equal(k.count, NSTREAM);
+    /* Every non-empty body came a byte at a time, so was reassembled. */
+    assert_int_equal(k.taken, 3);
+    for (i = 0; i < NSTREAM; i++) {
+        assert_int_equal(k.len[i], strlen(stream_msgs[i].body));
+        assert_memory_equal(k.msg[i], stream_msgs[i].body, k.len[i]);
+        free(k.msg[i]);
+    }
+}
+
+/* What is still missing of the message in progress, at every byte. */
+static void test_remaining(void **state)
+{
+    uint8_t buf[SSC_FRAME_HEADER_LEN + 10];
+    ssc_frame_reader r;
+    seen s;
+    size_t i;
+
+    (void)state;
+    ssc_frame_header(buf, 0, 10);
+    memset(buf + SSC_FRAME_HEADER_LEN, 'x', 10);
+    seen_init(&s);
+    ssc_frame_reader_init(&r, MAX_BODY);
+    assert_int_equal(ssc_frame_reader_remaining(&r), 0);
+    for (i = 0; i < sizeof(buf); i++) {
+        size_t want = i < SSC_FRAME_HEADER_LEN ? SSC_FRAME_HEADER_LEN - i
+                                               : sizeof(buf) - i;
+
+        assert_int_equal(ssc_frame_reader_remaining(&r), i == 0 ? 0 : want);
+        assert_int_equal(ssc_frame_reader_feed(&r, buf + i, 1, collect, &s), 0);
+    }
+    assert_int_equal(s.count, 1);
+    assert_int_equal(ssc_frame_reader_remaining(&r), 0);
+    ssc_frame_reader_free(&r);
+}
+
+/* A large declared body that has barely started takes a small buffer; the
+ * whole length is allocated once more of it arrives, and the message comes
+ * out whole. */
+static void test_large_body_allocated_as_it_comes(void **state)
+{
+    enum { BIG = 1 << 20 };
+    uint8_t *buf = malloc(SSC_FRAME_HEADER_LEN + BIG);
+    ssc_frame_reader r;
+    kept k;
+
+    (void)state;
+    memset(&k, 0, sizeof(k));
+    k.r = &r;
+    ssc_frame_header(buf, 0, BIG);
+    for (size_t i = 0; i < BIG; i++)
+        buf[SSC_FRAME_HEADER_LEN + i] = (uint8_t)(i * 7);
+    ssc_frame_reader_init(&r, BIG);
+    assert_int_equal(
+        ssc_frame_reader_feed(&r, buf, SSC_FRAME_HEADER_LEN + 100, keep, &k),
+        0);
+    assert_int_equal(r.msg_cap, 64 * 1024);
+    assert_int_equal(ssc_frame_reader_feed(&r, buf + SSC_FRAME_HEADER_LEN + 100,
+                                           BIG / 2, keep, &k),
+                     0);
+    assert_int_equal(r.msg_cap, BIG);
+    assert_int_equal(
+        ssc_frame_reader_feed(&r, buf + SSC_FRAME_HEADER_LEN + 100 + BIG / 2,
+                              BIG / 2 - 100, keep, &k),
+        0);
+    assert_int_equal(k.count, 1);
+    assert_int_equal(k.taken, 1);
+    assert_int_equal(k.len[0], BIG);
+    assert_memory_equal(k.msg[0], buf + SSC_FRAME_HEADER_LEN, BIG);
+    assert_int_equal(r.msg_cap, 0);
+    free(k.msg[0]);
+    free(buf);
+    ssc_frame_reader_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +554,9 @@ int main(void)
         cmocka_unit_test(test_callback_stops),
         cmocka_unit_test(test_callback_stops_reassembled),
         cmocka_unit_test(test_free_mid_message_and_reuse),
+        cmocka_unit_test(test_take_reassembled),
+        cmocka_unit_test(test_remaining),
+        cmocka_unit_test(test_large_body_allocated_as_it_comes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
