@@ -12,7 +12,7 @@
 # (ssc_app), over the same Unix socket of the same private cluster:
 #   Get:    Organisations/Get of one organisation: set_config
 #           (statement_timeout and the deadline), ssc.begin_call(...), the
-#           re-arm of statement_timeout (daemon/db.c), ssc.org_get($1);
+#           re-arm of statement_timeout (daemon/db/db.c), ssc.org_get($1);
 #   Create: Organisations/Create with a unique idempotency key and name per
 #           request: set_config, ssc.begin_call(...), ssc.org_create(...)
 #           (the row, its audit entry and the idempotency record).
@@ -270,7 +270,9 @@ org_id=$(owner_psql -c "SELECT max(id) FROM ssc.organisations WHERE name LIKE 's
 positive "organisation id" "$org_id"
 get_hex=08$(varint "$org_id")
 
-# --- the pgbench scripts: what sscd sends (daemon/store.c, db.c, svc_organisations.c)
+# --- the pgbench scripts: what sscd sends (daemon/services/store.c and
+# declare.c, daemon/db/db.c): the request as one JSON object, as
+# daemon/db/pb_json.c writes it
 readers='{ministry,secretariat,reconciler,auditor,admin}'
 staff='{admin,secretariat}'
 cat >"$tmp/get.sql" <<'SQL'
@@ -278,14 +280,14 @@ cat >"$tmp/get.sql" <<'SQL'
 SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
 SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
 SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
-SELECT ssc.org_get(:id::bigint);
+SELECT ssc.org_get(('{"id": ' || :id || '}')::jsonb);
 \endpipeline
 SQL
 # Keys and names: a per-client counter (pgbench keeps a client's variables
 # from one transaction to the next) under a base that differs per pgbench run
 # (the database lives as long as this script, so no earlier run collides).
-# short_name is the literal '' because pgbench cannot define an empty
-# variable; sscd sends it as an empty parameter.
+# short_name is written literally because pgbench cannot define an empty
+# variable.
 cat >"$tmp/create.sql" <<'SQL'
 \set n :n + 1
 \set k :base + :client_id * 1000000000 + :n
@@ -293,7 +295,7 @@ cat >"$tmp/create.sql" <<'SQL'
 SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
 SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
 SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
-SELECT ssc.org_create(:k, :hash::bytea, :k, '', :kind, :country, :parent::bigint);
+SELECT ssc.org_create(('{"idempotency_key": "' || :k || '", "name": "' || :k || '", "short_name": "", "kind": "' || :kind || '", "country": "' || :country || '", "parent_id": ' || :parent || '}')::jsonb, :hash::bytea);
 \endpipeline
 SQL
 # sscd's statement_timeout for calls without a deadline (db_statement_timeout_ms).

@@ -8,22 +8,23 @@
  *   sscd add-admin --config FILE --cert PEM [--name NAME]
  *   sscd --help | --version
  */
+#include "audit.h"
+#include "backend.h"
 #include "config.h"
 #include "descriptors.h"
 #include "err.h"
+#include "health.h"
 #include "idem_sweep.h"
 #include "log.h"
 #include "migrate.h"
+#include "organisations.h"
+#include "principals.h"
+#include "reflection.h"
 #include "router.h"
+#include "sectors.h"
 #include "server.h"
 #include "store.h"
-#include "svc_audit.h"
-#include "svc_health.h"
-#include "svc_organisations.h"
-#include "svc_principals.h"
-#include "svc_reflection.h"
-#include "svc_sectors.h"
-#include "svc_testing.h"
+#include "testing.h"
 #include "tls.h"
 
 #include <getopt.h>
@@ -110,7 +111,7 @@ static int serve(const ssc_config *cfg)
         SSC_LOG_ERROR("could not register services: %s", ssc_strerror(rc));
         SSL_CTX_free(ctx);
     } else {
-        rc = ssc_server_run(cfg, router, ctx);
+        rc = ssc_server_run(cfg, router, ctx, ssc_backend_hooks());
     }
     ssc_router_free(router);
     ssc_svc_reflection_free(refl);

@@ -4,14 +4,16 @@
 #   scripts/check-style.sh [BUILD_DIR]
 #
 # Checks the C sources under transport/ daemon/ client/ tests/unit/ bench/
-# (build directories and generated code are not looked at) in three ways and
+# (build directories and generated code are not looked at) in four ways and
 # exits non-zero, naming FILE:LINE, if any of them finds something:
 #   1. format: each file must be exactly what clang-format makes of it
 #      (.clang-format at the root);
 #   2. banned functions: sprintf, vsprintf, strcpy, strcat, atoi, atol, atoll,
 #      atof, gets, strtok (use snprintf, memcpy with a known length, strtoul
 #      with end checks, fgets, strtok_r);
-#   3. cppcheck with warnings and portability checks. Given a BUILD_DIR that
+#   3. layers: daemon/rpc/ and daemon/db/ include no header of each other or
+#      of daemon/services/ (arrows point down only);
+#   4. cppcheck with warnings and portability checks. Given a BUILD_DIR that
 #      holds compile_commands.json, cppcheck uses its flags (and keeps a cache
 #      there, so a second run is quicker); otherwise it reads the files plainly.
 # A line can opt out of a cppcheck finding with a "cppcheck-suppress id"
@@ -94,14 +96,39 @@ check_cppcheck() {
       args+=("--file-filter=$root/$d/*")
     done
   else
-    args+=(-I transport -I daemon -I client --std=c11 -D_GNU_SOURCE
+    args+=(-I transport -I daemon -I daemon/rpc -I daemon/db
+      -I daemon/services -I client --std=c11 -D_GNU_SOURCE
       "${sources[@]}")
   fi
   [ ${#sources[@]} -gt 0 ] || return 0
   cppcheck "${args[@]}"
 }
 
+# The daemon's folders are its layers, and arrows point down only:
+# services/ may include rpc/ and db/; rpc/ and db/ include neither each other
+# nor services/; all may include transport/ and the top (config, log). The
+# include paths hold every folder, so a wrong #include would compile: this
+# is what keeps it out.
+check_layers() {
+  local layer other h out="" f
+  for layer in rpc db; do
+    for other in rpc db services; do
+      [ "$other" = "$layer" ] && continue
+      for h in daemon/"$other"/*.h; do
+        [ -e "$h" ] || continue
+        f=$(grep -ln "#include \"$(basename "$h")\"" daemon/"$layer"/*.[ch] 2>/dev/null)
+        [ -n "$f" ] && out+="$(sed "s|\$|: includes $other/$(basename "$h") (a layer it may not use)|" <<<"$f")"$'\n'
+      done
+    done
+  done
+  if [ -n "$out" ]; then
+    printf '%s' "$out" >&2
+    return 1
+  fi
+}
+
 check_format || failed+=(format)
+check_layers || failed+=(layers)
 check_banned || failed+=("banned functions")
 check_cppcheck || failed+=(cppcheck)
 

@@ -22,7 +22,7 @@
 #include "json_direct.h"
 #include "json_pb.h"
 #include "json_read.h"
-#include "store.h"
+#include "page.h"
 
 #include "ssc/v1/audit.pb-c.h"
 #include "ssc/v1/organisations.pb-c.h"
@@ -366,7 +366,7 @@ static void assert_token_for(const char *token, const char *cursor)
 {
     char *got = NULL;
 
-    assert_int_equal(ssc_store_page_after(token, &got), 0);
+    assert_int_equal(ssc_page_after(token, &got), 0);
     assert_string_equal(got, cursor);
     free(got);
 }

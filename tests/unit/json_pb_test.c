@@ -12,7 +12,7 @@
 
 #include "err.h"
 #include "json_pb.h"
-#include "store.h"
+#include "page.h"
 
 #include "ssc/v1/audit.pb-c.h"
 #include "ssc/v1/organisations.pb-c.h"
@@ -195,7 +195,7 @@ static void assert_token_for(const char *token, const char *cursor)
 {
     char *got = NULL;
 
-    assert_int_equal(ssc_store_page_after(token, &got), 0);
+    assert_int_equal(ssc_page_after(token, &got), 0);
     assert_string_equal(got, cursor);
     free(got);
 }
@@ -306,62 +306,6 @@ static void test_enum_names(void **state)
                                       SSC__V1__ROLE__ROLE_RECONCILER, buf, 10));
 }
 
-static void page_request(uint32_t size, const char *token, int want_rc,
-                         int want_size, const char *want)
-{
-    Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
-    char *cursor = NULL, why[128] = "";
-    int got_size = -1;
-
-    page.page_size = size;
-    page.page_token = (char *)token;
-    assert_int_equal(
-        ssc_json_pb_page_request(&page, &got_size, &cursor, why, sizeof(why)),
-        want_rc);
-    if (want_rc == 0) {
-        assert_int_equal(got_size, want_size);
-        assert_string_equal(cursor, want);
-    } else {
-        assert_null(cursor);
-        assert_string_equal(why, want);
-    }
-    free(cursor);
-}
-
-static void test_page_request(void **state)
-{
-    char *t42 = ssc_store_page_token("42");
-    char *tword = ssc_store_page_token("abc");
-    char *tmax = ssc_store_page_token("9223372036854775807");
-    char *tbig = ssc_store_page_token("9223372036854775808");
-    char *cursor = NULL, why[128];
-    int size = 0;
-
-    (void)state;
-    assert_int_equal(
-        ssc_json_pb_page_request(NULL, &size, &cursor, why, sizeof(why)), 0);
-    assert_int_equal(size, SSC_STORE_PAGE_DEFAULT);
-    assert_string_equal(cursor, "");
-    free(cursor);
-    page_request(0, "", 0, SSC_STORE_PAGE_DEFAULT, "");
-    page_request(7, t42, 0, 7, "42");
-    page_request(500, "", 0, 500, "");
-    /* Larger pages are capped, not refused (the contract in common.proto). */
-    page_request(501, "", 0, 500, "");
-    page_request(100000, "", 0, 500, "");
-    page_request(5, "garbage!!", SSC_EINVAL, 0,
-                 "page.page_token: not a token this server issued");
-    page_request(5, tword, SSC_EINVAL, 0,
-                 "page.page_token: not a token this server issued");
-    page_request(5, tmax, 0, 5, "9223372036854775807");
-    page_request(5, tbig, SSC_EINVAL, 0,
-                 "page.page_token: not a token this server issued");
-    free(t42);
-    free(tword);
-    free(tbig);
-    free(tmax);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,7 +319,6 @@ int main(void)
         cmocka_unit_test(test_page_code_cursor),
         cmocka_unit_test(test_page_bad_rows),
         cmocka_unit_test(test_enum_names),
-        cmocka_unit_test(test_page_request),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

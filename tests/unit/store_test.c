@@ -40,115 +40,6 @@ static const ssc_method update_method = {.path =
 
 #define AS_CALL(m) ((const ssc_call *)(const void *)&(m))
 
-/* ---- page tokens ------------------------------------------------------- */
-
-static void round_trip(const char *cursor)
-{
-    char *token = ssc_store_page_token(cursor);
-    char *back = NULL;
-
-    assert_non_null(token);
-    /* base64url without padding: safe in any URL, JSON or shell word. */
-    assert_int_equal(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                   "abcdefghijklmnopqrstuvwxyz0123456789-_"),
-                     strlen(token));
-    assert_int_equal(ssc_store_page_after(token, &back), 0);
-    assert_string_equal(back, cursor);
-    free(back);
-    free(token);
-}
-
-static void test_page_token_round_trip(void **state)
-{
-    (void)state;
-    round_trip("1");
-    round_trip("42");
-    round_trip("9223372036854775807");
-    round_trip("23110");
-    /* Cursors whose encoding uses base64's '+' and '/' positions. */
-    round_trip("\xfb\xff\xbe?>");
-}
-
-static void test_page_token_empty(void **state)
-{
-    char *cursor = NULL;
-
-    (void)state;
-    assert_int_equal(ssc_store_page_after("", &cursor), 0);
-    assert_string_equal(cursor, "");
-    free(cursor);
-}
-
-/* The base64url of s (as a client forging a token would make it). */
-static char *forge(const char *s, size_t n)
-{
-    char *t = ssc_b64_encode((const uint8_t *)s, n, NULL);
-
-    for (char *p = t; *p != '\0'; p++)
-        *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-    return t;
-}
-
-static void assert_rejected(const char *token)
-{
-    char *cursor = (char *)"untouched";
-
-    assert_int_equal(ssc_store_page_after(token, &cursor), SSC_EINVAL);
-    assert_null(cursor);
-}
-
-static void test_page_token_rejects_foreign(void **state)
-{
-    char long_token[300];
-    char *t;
-
-    (void)state;
-    assert_rejected("garbage!!");
-    assert_rejected("YzE6NDI="); /* padded */
-    assert_rejected("a");        /* impossible length */
-    t = forge("x1:42", 5);       /* another prefix */
-    assert_rejected(t);
-    free(t);
-    t = forge("c1:", 3); /* prefix without a cursor */
-    assert_rejected(t);
-    free(t);
-    t = forge("c1:4\0002", 6); /* a NUL inside */
-    assert_rejected(t);
-    free(t);
-    t = forge("42", 2); /* a bare cursor */
-    assert_rejected(t);
-    free(t);
-    memset(long_token, 'A', sizeof(long_token) - 1);
-    long_token[sizeof(long_token) - 1] = '\0';
-    assert_rejected(long_token);
-}
-
-/* A token with the standard alphabet's '+' or '/' is not base64url. */
-static void test_page_token_rejects_standard_alphabet(void **state)
-{
-    char *token = ssc_store_page_token("\xfb\xff\xbe?>");
-    char *p;
-
-    (void)state;
-    p = strpbrk(token, "-_");
-    assert_non_null(p);
-    *p = *p == '-' ? '+' : '/';
-    assert_rejected(token);
-    free(token);
-}
-
-static void test_page_size(void **state)
-{
-    (void)state;
-    assert_int_equal(ssc_store_page_size(0), SSC_STORE_PAGE_DEFAULT);
-    assert_int_equal(ssc_store_page_size(1), 1);
-    assert_int_equal(ssc_store_page_size(SSC_STORE_PAGE_MAX),
-                     SSC_STORE_PAGE_MAX);
-    assert_int_equal(ssc_store_page_size(SSC_STORE_PAGE_MAX + 1),
-                     SSC_STORE_PAGE_MAX);
-    assert_int_equal(ssc_store_page_size(UINT32_MAX), SSC_STORE_PAGE_MAX);
-}
-
 /* ---- request hash ------------------------------------------------------ */
 
 static void hash_create(const ssc_method *m, const char *key, const char *name,
@@ -262,11 +153,6 @@ static void test_hash_other_messages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_page_token_round_trip),
-        cmocka_unit_test(test_page_token_empty),
-        cmocka_unit_test(test_page_token_rejects_foreign),
-        cmocka_unit_test(test_page_token_rejects_standard_alphabet),
-        cmocka_unit_test(test_page_size),
         cmocka_unit_test(test_hash_form),
         cmocka_unit_test(test_hash_known_value),
         cmocka_unit_test(test_hash_ignores_key),

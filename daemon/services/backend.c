@@ -1,0 +1,90 @@
+/*
+ * backend.c - each loop's PostgreSQL pool and key sweep, made and closed
+ * through the server's loop hooks (backend.h).
+ *
+ * Entry points: ssc_backend_hooks(), ssc_backend_db().
+ */
+#include "backend.h"
+
+#include "health.h"
+#include "idem_sweep.h"
+#include "log.h"
+#include "mem.h"
+#include "migrate.h"
+
+#include <stdlib.h>
+
+typedef struct backend {
+    ssc_db *db;
+    ssc_idem_sweep *sweep; /* loop 0's; else NULL */
+} backend;
+
+static void db_state(void *arg, int up)
+{
+    ssc_loop *loop = arg;
+
+    SSC_LOG(up ? SSC_LOG_INF : SSC_LOG_WRN, "loop %u: database %s", loop->index,
+            up ? "connected" : "unreachable");
+    ssc_svc_health_notify(loop);
+}
+
+static void start(ssc_loop *loop)
+{
+    const ssc_config *cfg = loop->server->cfg;
+    backend *b = ssc_xcalloc(1, sizeof(*b));
+    ssc_db_options opt = {
+        .pool_size = cfg->db_pool_size,
+        .default_timeout_ms = cfg->db_statement_timeout_ms,
+        .queue_max = cfg->db_queue_max,
+        .schema_version = ssc_migrate_latest(),
+    };
+
+    loop->app = b;
+    if (cfg->database_url == NULL)
+        return;
+    b->db = ssc_db_new(&loop->uv, cfg->database_url, &opt);
+    ssc_db_on_state(b->db, db_state, loop);
+    if (loop->index == 0)
+        b->sweep =
+            ssc_idem_sweep_start(&loop->uv, b->db, cfg->idempotency_keep_h,
+                                 cfg->idempotency_sweep_s);
+}
+
+static void stop(ssc_loop *loop)
+{
+    backend *b = loop->app;
+
+    if (b == NULL)
+        return;
+    ssc_idem_sweep_stop(b->sweep);
+    if (b->db != NULL)
+        ssc_db_close(b->db, NULL, NULL);
+    free(b);
+    loop->app = NULL;
+}
+
+static int ready(const ssc_loop *loop)
+{
+    const backend *b = loop->app;
+
+    return b == NULL || b->db == NULL || ssc_db_is_up(b->db);
+}
+
+static const ssc_loop_hooks hooks = {
+    .start = start,
+    .stop = stop,
+    .ready = ready,
+    .health = ssc_svc_health_notify,
+};
+
+const ssc_loop_hooks *ssc_backend_hooks(void)
+{
+    return &hooks;
+}
+
+ssc_db *ssc_backend_db(const ssc_loop *loop)
+{
+    const backend *b = loop->app;
+
+    return b != NULL ? b->db : NULL;
+}
