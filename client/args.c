@@ -32,6 +32,7 @@ static int take_option(const cli_cmd *cmd, int argc, char **argv, int *i,
     const char *eq = strchr(a, '=');
     size_t namelen = eq != NULL ? (size_t)(eq - a) : strlen(a);
     const cli_opt *o = find_opt(opts, a, namelen);
+    const char *v;
 
     if (o == NULL)
         return cli_usage(cmd, "unknown option \"%.*s\"", (int)namelen, a);
@@ -41,13 +42,17 @@ static int take_option(const cli_cmd *cmd, int argc, char **argv, int *i,
         *o->flag = 1;
         return 0;
     }
-    if (eq != NULL) {
-        *o->value = eq + 1;
+    if (eq == NULL && *i + 1 >= argc)
+        return cli_usage(cmd, "option %s needs a value", o->name);
+    v = eq != NULL ? eq + 1 : argv[++*i];
+    if (o->list == NULL) {
+        *o->value = v;
         return 0;
     }
-    if (*i + 1 >= argc)
-        return cli_usage(cmd, "option %s needs a value", o->name);
-    *o->value = argv[++*i];
+    if (*o->nlist >= o->maxlist)
+        return cli_usage(cmd, "option %s given more than %d times", o->name,
+                         o->maxlist);
+    o->list[(*o->nlist)++] = v;
     return 0;
 }
 
@@ -81,7 +86,8 @@ int cli_args_parse(const cli_cmd *cmd, int argc, char **argv,
     if (n < npos)
         return cli_usage(cmd, "missing %s", pos_names[n]);
     for (const cli_opt *o = opts; o->name != NULL; o++) {
-        if (o->required && *o->value == NULL)
+        if (o->required &&
+            (o->list != NULL ? *o->nlist == 0 : *o->value == NULL))
             return cli_usage(cmd, "missing %s", o->name);
     }
     return 0;

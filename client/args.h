@@ -18,13 +18,18 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stdint.h>
 
-/* One option: exactly one of value and flag is set. A repeated option keeps
- * its last value. */
+/* One option: exactly one of value, flag and list is set. A repeated option
+ * with a value keeps its last value. */
 typedef struct cli_opt {
     const char *name;   /* "--name" */
     const char **value; /* an option with a value: its text (else NULL) */
     int *flag;          /* a flag: set to 1 when given */
     int required;       /* missing is a usage error */
+    /* A repeatable option (value and flag NULL): each text is appended to
+     * list, *nlist counting them, at most maxlist. */
+    const char **list;
+    int *nlist;
+    int maxlist;
 } cli_opt;
 
 /* cli_args_parse() returned this after printing help: exit 0. */

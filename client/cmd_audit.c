@@ -8,11 +8,10 @@
  *
  * Entry points: cli_cmd_audit.
  */
-#include "args.h"
-#include "call.h"
 #include "cli.h"
 #include "exit.h"
 #include "output.h"
+#include "verb.h"
 
 #include "ssc/v1/audit.pb-c.h"
 
@@ -56,43 +55,13 @@ static const cli_view entry_view = {
     .to_json = entry_json,
 };
 
-static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
+/* A broken chain is an answer (exit 1), not a failed call. */
+static int verify_answer(cli_ctx *ctx, const cli_cmd *self,
+                         const ProtobufCMessage *msg)
 {
-    Ssc__V1__ListAuditRequest req = SSC__V1__LIST_AUDIT_REQUEST__INIT;
-    const char *after = NULL, *entity = NULL;
-    cli_paging paging = {0};
-    const cli_opt opts[] = {
-        {"--after", &after},
-        {"--entity", &entity},
-        CLI_PAGING_OPTS(&paging),
-        {NULL},
-    };
-    int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
-
-    if (rc == 0)
-        rc = cli_arg_int64(self, "--after", after, 0, &req.after_seq);
-    if (rc != 0)
-        return cli_args_exit(rc);
-    if (entity != NULL)
-        req.entity = (char *)entity;
-    return cli_list_run(ctx, self, SVC "List", &req.base, &req.page, &paging,
-                        &ssc__v1__list_audit_response__descriptor, &entry_view);
-}
-
-static int run_verify(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
-{
-    Ssc__V1__VerifyAuditRequest req = SSC__V1__VERIFY_AUDIT_REQUEST__INIT;
-    const cli_opt opts[] = {{NULL}};
-    ProtobufCMessage *msg;
     const Ssc__V1__VerifyAuditResponse *r;
-    int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
 
-    if (rc != 0)
-        return cli_args_exit(rc);
-    rc = cli_call(ctx, self, SVC "Verify", &req.base,
-                  &ssc__v1__verify_audit_response__descriptor, &msg, 0);
-    if (rc != 0)
-        return rc;
+    (void)self;
     r = (const Ssc__V1__VerifyAuditResponse *)msg;
     if (ctx->json)
         cli_print_json(cli_json_from_msg(msg));
@@ -101,47 +70,52 @@ static int run_verify(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
     else
         printf("audit chain broken at seq %" PRId64 ": %s\n",
                r->first_broken_seq, r->reason);
-    rc = r->ok ? CLI_EXIT_OK : CLI_EXIT_ANSWERED;
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return rc;
+    return r->ok ? CLI_EXIT_OK : CLI_EXIT_ANSWERED;
 }
 
-static const cli_cmd audit_list = {
-    .name = "audit list",
-    .args = "[--after SEQ] [--entity E] [--page-size N] [--page-token T] "
-            "[--all]",
-    .summary = "show the audit trail, by seq",
-    .help =
+static const cli_verb audit_list = {
+    .cmd = {.name = "audit list",
+            .summary = "show the audit trail, by seq",
+            .run = cli_verb_run},
+    .path = SVC "List",
+    .request = &ssc__v1__list_audit_request__descriptor,
+    .response = &ssc__v1__list_audit_response__descriptor,
+    .kind = CLI_LIST,
+    .intro =
         "Lists audit entries in seq order, one page unless --all: seq, when,\n"
         "who (the certificate's principal), the method, and the entity\n"
         "changed. With --json: {\"entries\": [...], \"next_page_token\": T},\n"
         "each entry also with before and after (the entity as JSON, null\n"
         "for none) and the hashes that chain it (hex).\n"
-        "A ministry or reconciler sees only its own organisation's entries.\n"
-        "\n"
-        "  --after SEQ       only entries after seq SEQ\n"
-        "  --entity E        only changes of entity E (organisation,\n"
-        "                    principal)\n"
-        "  --page-size N     items per page (the server caps it at 500)\n"
-        "  --page-token T    start at the page a previous list pointed to\n"
-        "  --all             follow the pages to the end\n",
-    .run = run_list,
+        "A ministry or reconciler sees only its own organisation's entries.\n",
+    .flags =
+        (const cli_flag[]){
+            {"--after", "after_seq", "SEQ", "only entries after seq SEQ", 0, 0},
+            {"--entity", "entity", "E",
+             "only changes of entity E (organisation,\nprincipal)"},
+            {NULL},
+        },
+    .view = &entry_view,
 };
 
-static const cli_cmd audit_verify = {
-    .name = "audit verify",
-    .args = "",
-    .summary = "check the audit trail's hash chain",
-    .help =
+static const cli_verb audit_verify = {
+    .cmd = {.name = "audit verify",
+            .summary = "check the audit trail's hash chain",
+            .run = cli_verb_run},
+    .path = SVC "Verify",
+    .request = &ssc__v1__verify_audit_request__descriptor,
+    .response = &ssc__v1__verify_audit_response__descriptor,
+    .kind = CLI_READ,
+    .intro =
         "Asks the server to recompute the hash chain of the whole audit\n"
         "trail. Prints \"audit chain intact: N entries\" and exits 0, or\n"
         "\"audit chain broken at seq S: REASON\" and exits 1. With --json:\n"
         "{\"ok\", \"entries_checked\", \"first_broken_seq\", \"reason\"}.\n",
-    .run = run_verify,
+    .answer = verify_answer,
 };
 
-static const cli_cmd *const audit_verbs[] = {&audit_list, &audit_verify, NULL};
-
+static const cli_cmd *const audit_verbs[] = {&audit_list.cmd, &audit_verify.cmd,
+                                             NULL};
 const cli_cmd cli_cmd_audit = {
     .name = "audit",
     .args = "VERB [ARGS]",

@@ -9,12 +9,11 @@
  *
  * Entry points: cli_cmd_principal.
  */
-#include "args.h"
-#include "call.h"
 #include "cli.h"
 #include "exit.h"
 #include "hex.h"
 #include "output.h"
+#include "verb.h"
 
 #include "ssc/v1/principals.pb-c.h"
 
@@ -97,185 +96,112 @@ static void normalise_fingerprint(const char *in, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-typedef struct add_args {
-    const char *subject, *fingerprint, *cert, *role, *org, *name, *key;
-} add_args;
-
-/* Sets the request's subject or fingerprint from exactly one of --subject,
- * --fingerprint and --cert. fp is room for the fingerprint. Returns 0 or an
- * exit status after saying why. */
-static int identity(const cli_cmd *self, const add_args *a,
-                    Ssc__V1__AddPrincipalRequest *req, char *fp, size_t fplen)
+/* The certificate a principal is: exactly one of --subject (a field of the
+ * table), --fingerprint and --cert (flags 0, 1 and 2), the last two written
+ * into the request's fingerprint here. */
+static int add_identity(const cli_cmd *self, cli_given *given,
+                        ProtobufCMessage *msg)
 {
-    int given =
-        (a->subject != NULL) + (a->fingerprint != NULL) + (a->cert != NULL);
+    Ssc__V1__AddPrincipalRequest *req = (Ssc__V1__AddPrincipalRequest *)msg;
+    const char *subject = given->flag[0], *fingerprint = given->flag[1];
+    const char *cert = given->flag[2];
+    int n = (subject != NULL) + (fingerprint != NULL) + (cert != NULL);
 
-    if (given != 1)
+    if (n != 1)
         return cli_usage(self, "give exactly one of --subject, "
                                "--fingerprint and --cert");
-    if (a->subject != NULL) {
-        req->subject = (char *)a->subject;
+    if (subject != NULL)
+        return 0;
+    req->fingerprint = given->scratch;
+    if (fingerprint != NULL) {
+        normalise_fingerprint(fingerprint, given->scratch,
+                              sizeof(given->scratch));
         return 0;
     }
-    req->fingerprint = fp;
-    if (a->fingerprint != NULL) {
-        normalise_fingerprint(a->fingerprint, fp, fplen);
-        return 0;
-    }
-    return cert_fingerprint(self, a->cert, fp);
-}
-
-static int run_add(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
-{
-    Ssc__V1__AddPrincipalRequest req = SSC__V1__ADD_PRINCIPAL_REQUEST__INIT;
-    add_args a = {0};
-    const cli_opt opts[] = {
-        {"--subject", &a.subject},
-        {"--fingerprint", &a.fingerprint},
-        {"--cert", &a.cert},
-        {"--role", &a.role, NULL, 1},
-        {"--org", &a.org},
-        {"--name", &a.name},
-        {"--idempotency-key", &a.key},
-        {NULL},
-    };
-    char fp[2 * FP_HEX + 1];
-    char keybuf[CLI_KEY_LEN + 1];
-    int role = 0;
-    int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
-
-    if (rc == 0)
-        rc = cli_arg_enum(self, "--role", a.role, &ssc__v1__role__descriptor,
-                          &role);
-    if (rc == 0)
-        rc = cli_arg_int64(self, "--org", a.org, 1, &req.organisation_id);
-    if (rc == 0)
-        rc = identity(self, &a, &req, fp, sizeof(fp));
-    if (rc != 0)
-        return cli_args_exit(rc);
-    a.key = cli_idem_key(ctx, self, a.key, keybuf);
-    if (a.key == NULL)
-        return CLI_EXIT_INTERNAL;
-    req.idempotency_key = (char *)a.key;
-    req.role = (Ssc__V1__Role)role;
-    if (a.name != NULL)
-        req.name = (char *)a.name;
-    return cli_call_print(ctx, self, SVC "Add", &req.base, &principal_view,
-                          a.key[0] != '\0');
-}
-
-static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
-{
-    Ssc__V1__ListPrincipalsRequest req = SSC__V1__LIST_PRINCIPALS_REQUEST__INIT;
-    const char *org = NULL;
-    cli_paging paging = {0};
-    const cli_opt opts[] = {
-        {"--org", &org},
-        CLI_PAGING_OPTS(&paging),
-        {NULL},
-    };
-    int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
-
-    if (rc == 0)
-        rc = cli_arg_int64(self, "--org", org, 1, &req.organisation_id);
-    if (rc != 0)
-        return cli_args_exit(rc);
-    return cli_list_run(ctx, self, SVC "List", &req.base, &req.page, &paging,
-                        &ssc__v1__list_principals_response__descriptor,
-                        &principal_view);
-}
-
-static int run_disable(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
-{
-    Ssc__V1__DisablePrincipalRequest req =
-        SSC__V1__DISABLE_PRINCIPAL_REQUEST__INIT;
-    static const char *const pos_names[] = {"ID"};
-    const char *id = NULL, *key = NULL;
-    const cli_opt opts[] = {{"--idempotency-key", &key}, {NULL}};
-    char keybuf[CLI_KEY_LEN + 1];
-    int rc = cli_args_parse(self, argc, argv, opts, &id, pos_names, 1);
-
-    if (rc == 0)
-        rc = cli_arg_int64(self, "ID", id, 1, &req.id);
-    if (rc != 0)
-        return cli_args_exit(rc);
-    key = cli_idem_key(ctx, self, key, keybuf);
-    if (key == NULL)
-        return CLI_EXIT_INTERNAL;
-    req.idempotency_key = (char *)key;
-    return cli_call_print(ctx, self, SVC "Disable", &req.base, &principal_view,
-                          key[0] != '\0');
+    return cert_fingerprint(self, cert, given->scratch);
 }
 
 /* ---- the verbs ---------------------------------------------------------- */
 
-#define KEY_HELP                                                               \
-    "  --idempotency-key K  the request's idempotency key (default: 128\n"     \
-    "                    random bits, shown with --verbose); the same\n"       \
-    "                    request again with the same key returns the first\n"  \
-    "                    result. UNAVAILABLE and DEADLINE_EXCEEDED are\n"      \
-    "                    retried once with the same key.\n"
+static const cli_flag id_arg[] = {{"ID", "id", NULL, NULL, 0, 1}, {NULL}};
 
 /* After `principal add`, --cert names the principal's certificate; ssc's
  * own --cert goes before the command. */
 static const char *const add_local_options[] = {"--cert", NULL};
 
-static const cli_cmd principal_add = {
-    .name = "principal add",
-    .args = "(--subject S | --fingerprint HEX | --cert FILE.pem) --role ROLE "
-            "[--org ID] [--name N] [--idempotency-key K]",
-    .summary = "say which certificate is who",
-    .help =
+static const cli_verb principal_add = {
+    .cmd = {.name = "principal add",
+            .summary = "say which certificate is who",
+            .run = cli_verb_run,
+            .local_options = add_local_options},
+    .path = SVC "Add",
+    .request = &ssc__v1__add_principal_request__descriptor,
+    .response = &ssc__v1__principal__descriptor,
+    .kind = CLI_WRITE,
+    .intro =
         "Registers a principal: a client certificate, the role it acts in\n"
-        "and its organisation, and prints it. Admin only.\n"
-        "\n"
-        "The certificate is named by exactly one of:\n"
-        "  --subject S       its subject, RFC 2253 (CN=ministry-a,O=ssc-dev)\n"
-        "  --fingerprint HEX the SHA-256 of its DER, as 64 hex digits (also\n"
-        "                    \"AB:CD:...\" as `openssl x509 -fingerprint\n"
-        "                    -sha256` writes it)\n"
-        "  --cert FILE.pem   the certificate itself: ssc computes the\n"
-        "                    fingerprint and sends only that. Here --cert is\n"
-        "                    this option; ssc's own --cert (the certificate\n"
-        "                    ssc connects with) goes before `principal`\n"
-        "\n"
-        "  --role ROLE       " ROLES "\n"
-        "  --org ID          its organisation (needed for ministry and\n"
-        "                    reconciler)\n"
-        "  --name N          a person or job, for people reading the "
-        "audit\n" KEY_HELP,
-    .run = run_add,
-    .local_options = add_local_options,
+        "and its organisation, and prints it. Admin only. The certificate\n"
+        "is named by exactly one of --subject, --fingerprint and --cert.\n",
+    .flags =
+        (const cli_flag[]){
+            {"--subject", "subject", "S",
+             "its subject, RFC 2253 (CN=ministry-a,O=ssc-dev)"},
+            {"--fingerprint", NULL, "HEX",
+             "the SHA-256 of its DER, as 64 hex digits (also\n"
+             "\"AB:CD:...\" as `openssl x509 -fingerprint\n"
+             "-sha256` writes it)"},
+            {"--cert", NULL, "FILE.pem",
+             "the certificate itself: ssc computes the\n"
+             "fingerprint and sends only that. Here --cert is\n"
+             "this option; ssc's own --cert (the certificate\n"
+             "ssc connects with) goes before `principal`"},
+            {"--role", "role", "ROLE", ROLES, CLI_F_REQUIRED},
+            {"--org", "organisation_id", "ID",
+             "its organisation (needed for ministry and\nreconciler)", 0, 1},
+            {"--name", "name", "N",
+             "a person or job, for people reading the audit"},
+            {NULL},
+        },
+    .view = &principal_view,
+    .prepare = add_identity,
 };
 
-static const cli_cmd principal_list = {
-    .name = "principal list",
-    .args = "[--org ID] [--page-size N] [--page-token T] [--all]",
-    .summary = "list principals, by id",
-    .help = "Lists principals in id order, one page unless --all. With\n"
-            "--json: {\"principals\": [...], \"next_page_token\": T}.\n"
-            "\n"
-            "  --org ID          only those of organisation ID\n"
-            "  --page-size N     items per page (the server caps it at 500)\n"
-            "  --page-token T    start at the page a previous list pointed to\n"
-            "  --all             follow the pages to the end\n",
-    .run = run_list,
+static const cli_verb principal_list = {
+    .cmd = {.name = "principal list",
+            .summary = "list principals, by id",
+            .run = cli_verb_run},
+    .path = SVC "List",
+    .request = &ssc__v1__list_principals_request__descriptor,
+    .response = &ssc__v1__list_principals_response__descriptor,
+    .kind = CLI_LIST,
+    .intro = "Lists principals in id order, one page unless --all. With\n"
+             "--json: {\"principals\": [...], \"next_page_token\": T}.\n",
+    .flags =
+        (const cli_flag[]){
+            {"--org", "organisation_id", "ID", "only those of organisation ID",
+             0, 1},
+            {NULL},
+        },
+    .view = &principal_view,
 };
 
-static const cli_cmd principal_disable = {
-    .name = "principal disable",
-    .args = "ID [--idempotency-key K]",
-    .summary = "stop a certificate from being anyone",
-    .help = "Marks principal ID inactive and prints it: its certificate is\n"
-            "refused (UNAUTHENTICATED) from then on. The row stays, for the\n"
-            "audit trail.\n"
-            "\n" KEY_HELP,
-    .run = run_disable,
+static const cli_verb principal_disable = {
+    .cmd = {.name = "principal disable",
+            .summary = "stop a certificate from being anyone",
+            .run = cli_verb_run},
+    .path = SVC "Disable",
+    .request = &ssc__v1__disable_principal_request__descriptor,
+    .response = &ssc__v1__principal__descriptor,
+    .kind = CLI_WRITE,
+    .intro = "Marks principal ID inactive and prints it: its certificate is\n"
+             "refused (UNAUTHENTICATED) from then on. The row stays, for the\n"
+             "audit trail.\n",
+    .positional = id_arg,
+    .view = &principal_view,
 };
 
 static const cli_cmd *const principal_verbs[] = {
-    &principal_add, &principal_list, &principal_disable, NULL};
-
+    &principal_add.cmd, &principal_list.cmd, &principal_disable.cmd, NULL};
 const cli_cmd cli_cmd_principal = {
     .name = "principal",
     .args = "VERB [ARGS]",

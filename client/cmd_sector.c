@@ -1,14 +1,12 @@
 /*
  * cmd_sector.c - `ssc sector list` (ssc.v1.Sectors): the OECD-DAC purpose
- * codes collaborations are filed under.
+ * codes collaborations are filed under, as a table of flags (verb.h).
  *
  * Entry points: cli_cmd_sector.
  */
-#include "args.h"
-#include "call.h"
 #include "cli.h"
-#include "exit.h"
 #include "output.h"
+#include "verb.h"
 
 #include "ssc/v1/sectors.pb-c.h"
 
@@ -25,44 +23,26 @@ static const cli_view sector_view = {
     .list_key = "sectors",
 };
 
-static int run_list(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
-{
-    Ssc__V1__ListSectorsRequest req = SSC__V1__LIST_SECTORS_REQUEST__INIT;
-    const char *category = NULL;
-    cli_paging paging = {0};
-    const cli_opt opts[] = {
-        {"--category", &category},
-        CLI_PAGING_OPTS(&paging),
-        {NULL},
-    };
-    int rc = cli_args_parse(self, argc, argv, opts, NULL, NULL, 0);
-
-    if (rc != 0)
-        return cli_args_exit(rc);
-    if (category != NULL)
-        req.category = (char *)category;
-    return cli_list_run(ctx, self, "/ssc.v1.Sectors/List", &req.base, &req.page,
-                        &paging, &ssc__v1__list_sectors_response__descriptor,
-                        &sector_view);
-}
-
-static const cli_cmd sector_list = {
-    .name = "sector list",
-    .args = "[--category CCC] [--page-size N] [--page-token T] [--all]",
-    .summary = "list sectors (OECD-DAC purpose codes), by code",
-    .help =
-        "Lists the sectors in code order, one page unless --all. With\n"
-        "--json: {\"sectors\": [...], \"next_page_token\": T}.\n"
-        "\n"
-        "  --category CCC    only the 3-digit DAC category CCC (231: energy\n"
-        "                    policy)\n"
-        "  --page-size N     items per page (the server caps it at 500)\n"
-        "  --page-token T    start at the page a previous list pointed to\n"
-        "  --all             follow the pages to the end\n",
-    .run = run_list,
+static const cli_verb sector_list = {
+    .cmd = {.name = "sector list",
+            .summary = "list sectors (OECD-DAC purpose codes), by code",
+            .run = cli_verb_run},
+    .path = "/ssc.v1.Sectors/List",
+    .request = &ssc__v1__list_sectors_request__descriptor,
+    .response = &ssc__v1__list_sectors_response__descriptor,
+    .kind = CLI_LIST,
+    .intro = "Lists the sectors in code order, one page unless --all. With\n"
+             "--json: {\"sectors\": [...], \"next_page_token\": T}.\n",
+    .flags =
+        (const cli_flag[]){
+            {"--category", "category", "CCC",
+             "only the 3-digit DAC category CCC (231: energy\npolicy)"},
+            {NULL},
+        },
+    .view = &sector_view,
 };
 
-static const cli_cmd *const sector_verbs[] = {&sector_list, NULL};
+static const cli_cmd *const sector_verbs[] = {&sector_list.cmd, NULL};
 
 const cli_cmd cli_cmd_sector = {
     .name = "sector",

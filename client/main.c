@@ -14,6 +14,7 @@
  */
 #include "cli.h"
 #include "exit.h"
+#include "verb.h"
 
 #include "err.h"
 #include "mem.h"
@@ -89,8 +90,14 @@ static void print_synopsis(FILE *f, const char *lead, const cli_cmd *cmd,
                            int indent)
 {
     int col = fprintf(f, "%sssc %s", lead, cmd->name);
+    const cli_verb *v = cli_verb_of(cmd);
+    char args[512];
     const char *p = cmd->args;
 
+    if (v != NULL) {
+        cli_verb_synopsis(v, args, sizeof(args));
+        p = args;
+    }
     while (*p != '\0') {
         /* The next word: up to a space outside brackets and parentheses. */
         int depth = 0;
@@ -114,6 +121,11 @@ static void print_synopsis(FILE *f, const char *lead, const cli_cmd *cmd,
 void cli_print_cmd_help(const cli_cmd *cmd, FILE *f)
 {
     print_synopsis(f, "usage: ", cmd, 8);
+    if (cli_verb_of(cmd) != NULL) {
+        fputc('\n', f);
+        cli_verb_help(cli_verb_of(cmd), f);
+        return;
+    }
     fprintf(f, "\n%s", cmd->help);
     if (cmd->verbs == NULL)
         return;

@@ -1,0 +1,93 @@
+/*
+ * verb.h - an ssc verb is a table, not a function.
+ *
+ * A verb names the method it calls, the request and response messages, its
+ * flags and positional arguments (each filling one request field), the view
+ * of the answer, and whether it reads, writes or lists. One generic path
+ * (verb.c) parses the command line against the table, builds the request
+ * from the field types in the descriptor (strings as given, integers with a
+ * lower bound, enums by their ssc word, bools as bare flags, repeated fields
+ * from repeated flags), calls the server and prints the answer as a table,
+ * as --json, or page by page. `ssc help VERB` is written from the same
+ * table.
+ *
+ * Writes get --idempotency-key (a random key by default, and one retry of a
+ * call that ends UNAVAILABLE or DEADLINE_EXCEEDED); lists get --page-size,
+ * --page-token and --all. A verb that must do something special (read a
+ * certificate, judge an answer) adds a prepare or answer hook of its own.
+ *
+ * Entry points: cli_verb_run(), cli_verb_synopsis(), cli_verb_help(),
+ * CLI_VERB().
+ */
+#ifndef CLI_VERB_H
+#define CLI_VERB_H
+
+#include "cli.h"
+#include "output.h"
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Flag bits. */
+#define CLI_F_REQUIRED 1u /* the flag must be given */
+#define CLI_F_MASK 2u     /* given, it names its field in update_mask */
+
+/* One flag or positional argument and the request field it fills. */
+typedef struct cli_flag {
+    const char *name;  /* "--name"; for a positional, its word ("ID") */
+    const char *field; /* the request field; NULL: a prepare hook reads it */
+    const char *arg;   /* the value's word in the synopsis ("N"); NULL for
+                          a bool flag, which takes no value */
+    const char *help;  /* lines for `ssc help`, '\n' between them */
+    unsigned flags;    /* CLI_F_* */
+    int64_t min;       /* integers: the least value accepted */
+} cli_flag;
+
+typedef enum cli_verb_kind { CLI_READ, CLI_WRITE, CLI_LIST } cli_verb_kind;
+
+#define CLI_VERB_MAX_FLAGS 16
+
+typedef struct cli_verb cli_verb;
+
+/* What a prepare hook gets: the verb's flag texts as given (NULL when not),
+ * in the order of its flags, and room for text the request points into. */
+typedef struct cli_given {
+    const char *flag[CLI_VERB_MAX_FLAGS];
+    const char *pos[CLI_VERB_MAX_FLAGS];
+    char scratch[256];
+} cli_given;
+
+struct cli_verb {
+    cli_cmd cmd;      /* name, summary; run = cli_verb_run; help from here */
+    const char *path; /* "/ssc.v1.Organisations/Create" */
+    const ProtobufCMessageDescriptor *request;
+    const ProtobufCMessageDescriptor *response;
+    cli_verb_kind kind;
+    const char *intro;          /* what the verb does, for `ssc help` */
+    const cli_flag *flags;      /* ended by a zeroed entry */
+    const cli_flag *positional; /* ended by a zeroed entry; may be NULL */
+    const cli_view *view;       /* how the answer (a list's items) shows */
+    /* Fills what the table cannot (fields computed from several flags).
+     * Returns 0 or an exit status after saying why. */
+    int (*prepare)(const cli_cmd *self, cli_given *given,
+                   ProtobufCMessage *req);
+    /* Shows the answer instead of view. Returns the exit status. */
+    int (*answer)(cli_ctx *ctx, const cli_cmd *self,
+                  const ProtobufCMessage *resp);
+};
+
+/* The run function of every table verb. */
+int cli_verb_run(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv);
+
+/* The verb a command is, or NULL when it is not a table verb. */
+const cli_verb *cli_verb_of(const cli_cmd *cmd);
+
+/* Writes the verb's synopsis ("ID [--name N] ...") into buf. */
+void cli_verb_synopsis(const cli_verb *v, char *buf, size_t n);
+
+/* Writes the body of `ssc help VERB` to f. */
+void cli_verb_help(const cli_verb *v, FILE *f);
+
+#endif
