@@ -42,6 +42,8 @@ static json_t *entry_json(const ProtobufCMessage *msg)
     return o;
 }
 
+#define V1(stem) ssc__v1__##stem
+
 static const cli_column entry_columns[] = {
     {"SEQ", "seq"},       {"AT", "at"},         {"PRINCIPAL", "principal"},
     {"METHOD", "method"}, {"ENTITY", "entity"}, {"ENTITY_ID", "entity_id"},
@@ -74,13 +76,8 @@ static int verify_answer(cli_ctx *ctx, const cli_cmd *self,
 }
 
 static const cli_verb audit_list = {
-    .cmd = {.name = "audit list",
-            .summary = "show the audit trail, by seq",
-            .run = cli_verb_run},
-    .path = SVC "List",
-    .request = &ssc__v1__list_audit_request__descriptor,
-    .response = &ssc__v1__list_audit_response__descriptor,
-    .kind = CLI_LIST,
+    CLI_VERB("audit list", "show the audit trail, by seq", SVC "List", CLI_LIST,
+             V1(list_audit_request), V1(list_audit_response)),
     .intro =
         "Lists audit entries in seq order, one page unless --all: seq, when,\n"
         "who (the certificate's principal), the method, and the entity\n"
@@ -99,13 +96,8 @@ static const cli_verb audit_list = {
 };
 
 static const cli_verb audit_verify = {
-    .cmd = {.name = "audit verify",
-            .summary = "check the audit trail's hash chain",
-            .run = cli_verb_run},
-    .path = SVC "Verify",
-    .request = &ssc__v1__verify_audit_request__descriptor,
-    .response = &ssc__v1__verify_audit_response__descriptor,
-    .kind = CLI_READ,
+    CLI_VERB("audit verify", "check the audit trail's hash chain", SVC "Verify",
+             CLI_READ, V1(verify_audit_request), V1(verify_audit_response)),
     .intro =
         "Asks the server to recompute the hash chain of the whole audit\n"
         "trail. Prints \"audit chain intact: N entries\" and exits 0, or\n"
@@ -116,12 +108,9 @@ static const cli_verb audit_verify = {
 
 static const cli_cmd *const audit_verbs[] = {&audit_list.cmd, &audit_verify.cmd,
                                              NULL};
-const cli_cmd cli_cmd_audit = {
-    .name = "audit",
-    .args = "VERB [ARGS]",
-    .summary = "the audit trail: list, verify",
-    .help = "The audit trail: every change, who made it, when, before and\n"
-            "after, each entry hashed together with the one before it so\n"
-            "that a rewritten entry shows.\n",
-    .verbs = audit_verbs,
-};
+const cli_cmd cli_cmd_audit =
+    CLI_NOUN("audit", "the audit trail: list, verify",
+             "The audit trail: every change, who made it, when, before and\n"
+             "after, each entry hashed together with the one before it so\n"
+             "that a rewritten entry shows.\n",
+             audit_verbs);

@@ -18,6 +18,8 @@
 
 #define SVC "/ssc.v1.Organisations/"
 
+#define V1(stem) ssc__v1__##stem
+
 static const cli_column org_columns[] = {
     {"ID", "id"},           {"NAME", "name"},       {"SHORT", "short_name"},
     {"KIND", "kind"},       {"COUNTRY", "country"}, {"PARENT", "parent_id"},
@@ -33,13 +35,8 @@ static const cli_view org_view = {
 static const cli_flag id_arg[] = {{"ID", "id", NULL, NULL, 0, 1}, {NULL}};
 
 static const cli_verb org_add = {
-    .cmd = {.name = "org add",
-            .summary = "register an organisation",
-            .run = cli_verb_run},
-    .path = SVC "Create",
-    .request = &ssc__v1__create_organisation_request__descriptor,
-    .response = &ssc__v1__organisation__descriptor,
-    .kind = CLI_WRITE,
+    CLI_VERB("org add", "register an organisation", SVC "Create", CLI_WRITE,
+             V1(create_organisation_request), V1(organisation)),
     .intro = "Registers an organisation and prints it (with --json, as an\n"
              "object). Admin and secretariat only.\n",
     .flags =
@@ -64,13 +61,8 @@ static const cli_verb org_add = {
 };
 
 static const cli_verb org_show = {
-    .cmd = {.name = "org show",
-            .summary = "show one organisation",
-            .run = cli_verb_run},
-    .path = SVC "Get",
-    .request = &ssc__v1__get_organisation_request__descriptor,
-    .response = &ssc__v1__organisation__descriptor,
-    .kind = CLI_READ,
+    CLI_VERB("org show", "show one organisation", SVC "Get", CLI_READ,
+             V1(get_organisation_request), V1(organisation)),
     .intro = "Prints the organisation with id ID; NOT_FOUND (exit 6) when\n"
              "there is none.\n",
     .positional = id_arg,
@@ -78,13 +70,8 @@ static const cli_verb org_show = {
 };
 
 static const cli_verb org_list = {
-    .cmd = {.name = "org list",
-            .summary = "list organisations, by id",
-            .run = cli_verb_run},
-    .path = SVC "List",
-    .request = &ssc__v1__list_organisations_request__descriptor,
-    .response = &ssc__v1__list_organisations_response__descriptor,
-    .kind = CLI_LIST,
+    CLI_VERB("org list", "list organisations, by id", SVC "List", CLI_LIST,
+             V1(list_organisations_request), V1(list_organisations_response)),
     .intro = "Lists organisations in id order, one page (the server's default\n"
              "size, 50) unless --all. With --json: {\"organisations\": [...],\n"
              "\"next_page_token\": T}, T empty after the last page.\n",
@@ -98,13 +85,9 @@ static const cli_verb org_list = {
 };
 
 static const cli_verb org_update = {
-    .cmd = {.name = "org update",
-            .summary = "change an organisation's names, country or parent",
-            .run = cli_verb_run},
-    .path = SVC "Update",
-    .request = &ssc__v1__update_organisation_request__descriptor,
-    .response = &ssc__v1__organisation__descriptor,
-    .kind = CLI_WRITE,
+    CLI_VERB("org update", "change an organisation's names, country or parent",
+             SVC "Update", CLI_WRITE, V1(update_organisation_request),
+             V1(organisation)),
     .intro =
         "Changes the fields given, and only those (the request's update_mask\n"
         "names them), and prints the organisation with its new version. At\n"
@@ -131,12 +114,9 @@ static const cli_verb org_update = {
 static const cli_cmd *const org_verbs[] = {
     &org_add.cmd, &org_show.cmd, &org_list.cmd, &org_update.cmd, NULL};
 
-const cli_cmd cli_cmd_org = {
-    .name = "org",
-    .args = "VERB [ARGS]",
-    .summary = "organisations: add, show, list, update",
-    .help = "Organisations: Danish authorities (ministries and agencies),\n"
-            "partner-country authorities, embassies, the secretariat, and\n"
-            "regions or municipalities.\n",
-    .verbs = org_verbs,
-};
+const cli_cmd cli_cmd_org =
+    CLI_NOUN("org", "organisations: add, show, list, update",
+             "Organisations: Danish authorities (ministries and agencies),\n"
+             "partner-country authorities, embassies, the secretariat, and\n"
+             "regions or municipalities.\n",
+             org_verbs);

@@ -30,6 +30,8 @@
 #define ROLES "ministry|secretariat|reconciler|auditor|admin"
 #define FP_HEX 64 /* hex digits of a SHA-256 */
 
+#define V1(stem) ssc__v1__##stem
+
 static const cli_column principal_columns[] = {
     {"ID", "id"},
     {"ROLE", "role"},
@@ -162,18 +164,13 @@ static const cli_verb principal_add = {
              "a person or job, for people reading the audit"},
             {NULL},
         },
-    .view = &principal_view,
     .prepare = add_identity,
+    .view = &principal_view,
 };
 
 static const cli_verb principal_list = {
-    .cmd = {.name = "principal list",
-            .summary = "list principals, by id",
-            .run = cli_verb_run},
-    .path = SVC "List",
-    .request = &ssc__v1__list_principals_request__descriptor,
-    .response = &ssc__v1__list_principals_response__descriptor,
-    .kind = CLI_LIST,
+    CLI_VERB("principal list", "list principals, by id", SVC "List", CLI_LIST,
+             V1(list_principals_request), V1(list_principals_response)),
     .intro = "Lists principals in id order, one page unless --all. With\n"
              "--json: {\"principals\": [...], \"next_page_token\": T}.\n",
     .flags =
@@ -186,13 +183,9 @@ static const cli_verb principal_list = {
 };
 
 static const cli_verb principal_disable = {
-    .cmd = {.name = "principal disable",
-            .summary = "stop a certificate from being anyone",
-            .run = cli_verb_run},
-    .path = SVC "Disable",
-    .request = &ssc__v1__disable_principal_request__descriptor,
-    .response = &ssc__v1__principal__descriptor,
-    .kind = CLI_WRITE,
+    CLI_VERB("principal disable", "stop a certificate from being anyone",
+             SVC "Disable", CLI_WRITE, V1(disable_principal_request),
+             V1(principal)),
     .intro = "Marks principal ID inactive and prints it: its certificate is\n"
              "refused (UNAUTHENTICATED) from then on. The row stays, for the\n"
              "audit trail.\n",
@@ -202,12 +195,9 @@ static const cli_verb principal_disable = {
 
 static const cli_cmd *const principal_verbs[] = {
     &principal_add.cmd, &principal_list.cmd, &principal_disable.cmd, NULL};
-const cli_cmd cli_cmd_principal = {
-    .name = "principal",
-    .args = "VERB [ARGS]",
-    .summary = "principals: add, list, disable",
-    .help = "Principals: which client certificate is who, in which role and\n"
-            "organisation. Identity comes only from the verified certificate.\n"
-            "Admin only.\n",
-    .verbs = principal_verbs,
-};
+const cli_cmd cli_cmd_principal = CLI_NOUN(
+    "principal", "principals: add, list, disable",
+    "Principals: which client certificate is who, in which role and\n"
+    "organisation. Identity comes only from the verified certificate.\n"
+    "Admin only.\n",
+    principal_verbs);

@@ -10,6 +10,8 @@
 
 #include "ssc/v1/sectors.pb-c.h"
 
+#define V1(stem) ssc__v1__##stem
+
 static const cli_column sector_columns[] = {
     {"CODE", "code"},
     {"CATEGORY", "category"},
@@ -24,13 +26,9 @@ static const cli_view sector_view = {
 };
 
 static const cli_verb sector_list = {
-    .cmd = {.name = "sector list",
-            .summary = "list sectors (OECD-DAC purpose codes), by code",
-            .run = cli_verb_run},
-    .path = "/ssc.v1.Sectors/List",
-    .request = &ssc__v1__list_sectors_request__descriptor,
-    .response = &ssc__v1__list_sectors_response__descriptor,
-    .kind = CLI_LIST,
+    CLI_VERB("sector list", "list sectors (OECD-DAC purpose codes), by code",
+             "/ssc.v1.Sectors/List", CLI_LIST, V1(list_sectors_request),
+             V1(list_sectors_response)),
     .intro = "Lists the sectors in code order, one page unless --all. With\n"
              "--json: {\"sectors\": [...], \"next_page_token\": T}.\n",
     .flags =
@@ -44,12 +42,9 @@ static const cli_verb sector_list = {
 
 static const cli_cmd *const sector_verbs[] = {&sector_list.cmd, NULL};
 
-const cli_cmd cli_cmd_sector = {
-    .name = "sector",
-    .args = "VERB [ARGS]",
-    .summary = "sectors: list",
-    .help = "Sectors: OECD-DAC 5-digit purpose codes (23110 energy policy,\n"
-            "15110 public sector policy), which the server's migrations\n"
-            "seed.\n",
-    .verbs = sector_verbs,
-};
+const cli_cmd cli_cmd_sector =
+    CLI_NOUN("sector", "sectors: list",
+             "Sectors: OECD-DAC 5-digit purpose codes (23110 energy policy,\n"
+             "15110 public sector policy), which the server's migrations\n"
+             "seed.\n",
+             sector_verbs);

@@ -157,8 +157,13 @@ static int fill(run *r, const cli_flag *f, size_t i, int pos,
                 ProtobufCMessage *req)
 {
     const ProtobufCFieldDescriptor *d = field_of(r->v, f->field);
-    char *at = (char *)req + d->offset;
+    char *at;
 
+    if (d == NULL)
+        return cli_error(r->self, CLI_EXIT_INTERNAL,
+                         "%s: the verb's table names no field \"%s\"", f->name,
+                         f->field);
+    at = (char *)req + d->offset;
     if (d->label == PROTOBUF_C_LABEL_REPEATED) {
         size_t size = ssc_pb_elem_size(d->type);
         char *elems = own(r, size * (size_t)r->nlists[i]);
@@ -253,6 +258,9 @@ static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
             key;
         r->key = key[0] != '\0' ? key : NULL;
     }
+    if (v->answer == NULL && v->view == NULL)
+        return cli_error(r->self, CLI_EXIT_INTERNAL,
+                         "the verb's table has no view of the answer");
     if (v->answer == NULL)
         return cli_call_print(ctx, r->self, v->path, req, v->view,
                               r->key != NULL);

@@ -78,6 +78,24 @@ struct cli_verb {
                   const ProtobufCMessage *resp);
 };
 
+/* The head of a verb's table, the descriptors named by their protobuf-c
+ * stems (expanded first, so V1(x) works):
+ *   {CLI_VERB("org show", "show one organisation", SVC "Get", CLI_READ,
+ *             V1(get_organisation_request), V1(organisation)), .intro = ...} */
+#define CLI_VERB(name_, summary_, path_, kind_, req, resp)                     \
+    .cmd = {.name = name_, .summary = summary_, .run = cli_verb_run},          \
+    .path = path_, .request = CLI_DESC(req), .response = CLI_DESC(resp),       \
+    .kind = kind_
+#define CLI_DESC(stem) CLI_DESC_(stem)
+#define CLI_DESC_(stem) &stem##__descriptor
+
+/* A noun: its word, its summary, its help and its verbs (an array). */
+#define CLI_NOUN(name_, summary_, help_, verbs_)                               \
+    {                                                                          \
+        .name = name_, .args = "VERB [ARGS]", .summary = summary_,             \
+        .help = help_, .verbs = verbs_                                         \
+    }
+
 /* The run function of every table verb. */
 int cli_verb_run(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv);
 

@@ -19,14 +19,14 @@
 static const char *const verify_roles[] = {"admin", "auditor", "secretariat",
                                            NULL};
 
+#define V1(stem) ssc__v1__##stem
+
 static const ssc_decl methods[] = {
-    {SVC "List", "ssc.audit_list", ssc_roles_readers,
-     &ssc__v1__list_audit_request__descriptor,
-     &ssc__v1__list_audit_response__descriptor, SSC_DECL_LIST, "entries",
-     "seq"},
-    {SVC "Verify", "ssc.audit_verify", verify_roles,
-     &ssc__v1__verify_audit_request__descriptor,
-     &ssc__v1__verify_audit_response__descriptor, SSC_DECL_READ},
+    SSC_DECL_PAGED(SVC "List", "ssc.audit_list", ssc_roles_readers,
+                   V1(list_audit_request), V1(list_audit_response), "entries",
+                   "seq"),
+    SSC_DECL(SVC "Verify", "ssc.audit_verify", verify_roles, READ,
+             V1(verify_audit_request), V1(verify_audit_response)),
 };
 
 int ssc_svc_audit_register(ssc_router *r)

@@ -59,6 +59,24 @@ typedef struct ssc_decl {
     const char *cursor; /* lists: the field of an item a page ends at */
 } ssc_decl;
 
+/* A table entry, the descriptors named by their protobuf-c stems:
+ *   SSC_DECL(SVC "Get", "ssc.org_get", ssc_roles_readers, READ,
+ *            ssc__v1__get_organisation_request, ssc__v1__organisation)
+ * and for a list, its items and cursor fields too. */
+#define SSC_DECL(path, fn, roles, kind, req, resp)                             \
+    {                                                                          \
+        path, fn, roles, SSC_DECL_DESC(req), SSC_DECL_DESC(resp),              \
+            SSC_DECL_##kind, NULL, NULL                                        \
+    }
+#define SSC_DECL_PAGED(path, fn, roles, req, resp, items, cursor)              \
+    {                                                                          \
+        path, fn, roles, SSC_DECL_DESC(req), SSC_DECL_DESC(resp),              \
+            SSC_DECL_LIST, items, cursor                                       \
+    }
+/* &stem__descriptor, stem expanded first (V1(x) in the services). */
+#define SSC_DECL_DESC(stem) SSC_DECL_DESC_(stem)
+#define SSC_DECL_DESC_(stem) &stem##__descriptor
+
 /* Registers n declared methods on r: their SQL statements with the db layer
  * and their handler with the router. Call once per table at start, before
  * any database pool exists. The table must live for the process. Returns 0,

@@ -16,21 +16,18 @@
 #include "ssc/v1/organisations.pb-c.h"
 
 #define SVC "/ssc.v1.Organisations/"
+#define V1(stem) ssc__v1__##stem
 
 static const ssc_decl methods[] = {
-    {SVC "Create", "ssc.org_create", ssc_roles_staff,
-     &ssc__v1__create_organisation_request__descriptor,
-     &ssc__v1__organisation__descriptor, SSC_DECL_MUTATE},
-    {SVC "Get", "ssc.org_get", ssc_roles_readers,
-     &ssc__v1__get_organisation_request__descriptor,
-     &ssc__v1__organisation__descriptor, SSC_DECL_READ},
-    {SVC "List", "ssc.org_list", ssc_roles_readers,
-     &ssc__v1__list_organisations_request__descriptor,
-     &ssc__v1__list_organisations_response__descriptor, SSC_DECL_LIST,
-     "organisations", "id"},
-    {SVC "Update", "ssc.org_update", ssc_roles_writers,
-     &ssc__v1__update_organisation_request__descriptor,
-     &ssc__v1__organisation__descriptor, SSC_DECL_MUTATE},
+    SSC_DECL(SVC "Create", "ssc.org_create", ssc_roles_staff, MUTATE,
+             V1(create_organisation_request), V1(organisation)),
+    SSC_DECL(SVC "Get", "ssc.org_get", ssc_roles_readers, READ,
+             V1(get_organisation_request), V1(organisation)),
+    SSC_DECL_PAGED(SVC "List", "ssc.org_list", ssc_roles_readers,
+                   V1(list_organisations_request),
+                   V1(list_organisations_response), "organisations", "id"),
+    SSC_DECL(SVC "Update", "ssc.org_update", ssc_roles_writers, MUTATE,
+             V1(update_organisation_request), V1(organisation)),
 };
 
 int ssc_svc_organisations_register(ssc_router *r)

@@ -16,18 +16,16 @@
 #include "ssc/v1/principals.pb-c.h"
 
 #define SVC "/ssc.v1.Principals/"
+#define V1(stem) ssc__v1__##stem
 
 static const ssc_decl methods[] = {
-    {SVC "Add", "ssc.principal_add", ssc_roles_admin,
-     &ssc__v1__add_principal_request__descriptor,
-     &ssc__v1__principal__descriptor, SSC_DECL_MUTATE},
-    {SVC "List", "ssc.principal_list", ssc_roles_admin,
-     &ssc__v1__list_principals_request__descriptor,
-     &ssc__v1__list_principals_response__descriptor, SSC_DECL_LIST,
-     "principals", "id"},
-    {SVC "Disable", "ssc.principal_disable", ssc_roles_admin,
-     &ssc__v1__disable_principal_request__descriptor,
-     &ssc__v1__principal__descriptor, SSC_DECL_MUTATE},
+    SSC_DECL(SVC "Add", "ssc.principal_add", ssc_roles_admin, MUTATE,
+             V1(add_principal_request), V1(principal)),
+    SSC_DECL_PAGED(SVC "List", "ssc.principal_list", ssc_roles_admin,
+                   V1(list_principals_request), V1(list_principals_response),
+                   "principals", "id"),
+    SSC_DECL(SVC "Disable", "ssc.principal_disable", ssc_roles_admin, MUTATE,
+             V1(disable_principal_request), V1(principal)),
 };
 
 int ssc_svc_principals_register(ssc_router *r)

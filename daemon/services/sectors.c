@@ -11,11 +11,12 @@
 
 #include "ssc/v1/sectors.pb-c.h"
 
+#define V1(stem) ssc__v1__##stem
+
 static const ssc_decl methods[] = {
-    {"/ssc.v1.Sectors/List", "ssc.sector_list", ssc_roles_readers,
-     &ssc__v1__list_sectors_request__descriptor,
-     &ssc__v1__list_sectors_response__descriptor, SSC_DECL_LIST, "sectors",
-     "code"},
+    SSC_DECL_PAGED("/ssc.v1.Sectors/List", "ssc.sector_list", ssc_roles_readers,
+                   V1(list_sectors_request), V1(list_sectors_response),
+                   "sectors", "code"),
 };
 
 int ssc_svc_sectors_register(ssc_router *r)
