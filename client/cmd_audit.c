@@ -77,7 +77,7 @@ static int verify_answer(cli_ctx *ctx, const cli_cmd *self,
 
 static const cli_verb audit_list = {
     CLI_VERB("audit list", "show the audit trail, by seq", SVC "List", CLI_LIST,
-             V1(list_audit_request), V1(list_audit_response)),
+             V1(list_audit_request), V1(list_audit_response), &entry_view),
     .intro =
         "Lists audit entries in seq order, one page unless --all: seq, when,\n"
         "who (the certificate's principal), the method, and the entity\n"
@@ -85,19 +85,16 @@ static const cli_verb audit_list = {
         "each entry also with before and after (the entity as JSON, null\n"
         "for none) and the hashes that chain it (hex).\n"
         "A ministry or reconciler sees only its own organisation's entries.\n",
-    .flags =
-        (const cli_flag[]){
-            {"--after", "after_seq", "SEQ", "only entries after seq SEQ", 0, 0},
-            {"--entity", "entity", "E",
-             "only changes of entity E (organisation,\nprincipal)"},
-            {NULL},
-        },
-    .view = &entry_view,
+    .flags = CLI_FLAGS(
+        {"--after", "after_seq", "SEQ", "only entries after seq SEQ", 0, 0},
+        {"--entity", "entity", "E",
+         "only changes of entity E (organisation,\nprincipal)"}),
 };
 
 static const cli_verb audit_verify = {
     CLI_VERB("audit verify", "check the audit trail's hash chain", SVC "Verify",
-             CLI_READ, V1(verify_audit_request), V1(verify_audit_response)),
+             CLI_READ, V1(verify_audit_request), V1(verify_audit_response),
+             NULL),
     .intro =
         "Asks the server to recompute the hash chain of the whole audit\n"
         "trail. Prints \"audit chain intact: N entries\" and exits 0, or\n"

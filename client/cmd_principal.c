@@ -32,16 +32,14 @@
 
 #define V1(stem) ssc__v1__##stem
 
-static const cli_column principal_columns[] = {
-    {"ID", "id"},
-    {"ROLE", "role"},
-    {"ORG", "organisation_id"},
-    {"ACTIVE", "active"},
-    {"NAME", "name"},
-    {"SUBJECT", "subject"},
-    {"FINGERPRINT", "fingerprint"},
-    {NULL, NULL},
-};
+static const cli_column principal_columns[] = {{"ID", "id"},
+                                               {"ROLE", "role"},
+                                               {"ORG", "organisation_id"},
+                                               {"ACTIVE", "active"},
+                                               {"NAME", "name"},
+                                               {"SUBJECT", "subject"},
+                                               {"FINGERPRINT", "fingerprint"},
+                                               {NULL, NULL}};
 
 static const cli_view principal_view = {
     .desc = &ssc__v1__principal__descriptor,
@@ -144,53 +142,45 @@ static const cli_verb principal_add = {
         "Registers a principal: a client certificate, the role it acts in\n"
         "and its organisation, and prints it. Admin only. The certificate\n"
         "is named by exactly one of --subject, --fingerprint and --cert.\n",
-    .flags =
-        (const cli_flag[]){
-            {"--subject", "subject", "S",
-             "its subject, RFC 2253 (CN=ministry-a,O=ssc-dev)"},
-            {"--fingerprint", NULL, "HEX",
-             "the SHA-256 of its DER, as 64 hex digits (also\n"
-             "\"AB:CD:...\" as `openssl x509 -fingerprint\n"
-             "-sha256` writes it)"},
-            {"--cert", NULL, "FILE.pem",
-             "the certificate itself: ssc computes the\n"
-             "fingerprint and sends only that. Here --cert is\n"
-             "this option; ssc's own --cert (the certificate\n"
-             "ssc connects with) goes before `principal`"},
-            {"--role", "role", "ROLE", ROLES, CLI_F_REQUIRED},
-            {"--org", "organisation_id", "ID",
-             "its organisation (needed for ministry and\nreconciler)", 0, 1},
-            {"--name", "name", "N",
-             "a person or job, for people reading the audit"},
-            {NULL},
-        },
+    .flags = CLI_FLAGS(
+        {"--subject", "subject", "S",
+         "its subject, RFC 2253 (CN=ministry-a,O=ssc-dev)"},
+        {"--fingerprint", NULL, "HEX",
+         "the SHA-256 of its DER, as 64 hex digits (also\n"
+         "\"AB:CD:...\" as `openssl x509 -fingerprint\n"
+         "-sha256` writes it)"},
+        {"--cert", NULL, "FILE.pem",
+         "the certificate itself: ssc computes the\n"
+         "fingerprint and sends only that. Here --cert is\n"
+         "this option; ssc's own --cert (the certificate\n"
+         "ssc connects with) goes before `principal`"},
+        {"--role", "role", "ROLE", ROLES, CLI_F_REQUIRED},
+        {"--org", "organisation_id", "ID",
+         "its organisation (needed for ministry and\nreconciler)", 0, 1},
+        {"--name", "name", "N",
+         "a person or job, for people reading the audit"}),
     .prepare = add_identity,
     .view = &principal_view,
 };
 
 static const cli_verb principal_list = {
     CLI_VERB("principal list", "list principals, by id", SVC "List", CLI_LIST,
-             V1(list_principals_request), V1(list_principals_response)),
+             V1(list_principals_request), V1(list_principals_response),
+             &principal_view),
     .intro = "Lists principals in id order, one page unless --all. With\n"
              "--json: {\"principals\": [...], \"next_page_token\": T}.\n",
-    .flags =
-        (const cli_flag[]){
-            {"--org", "organisation_id", "ID", "only those of organisation ID",
-             0, 1},
-            {NULL},
-        },
-    .view = &principal_view,
+    .flags = CLI_FLAGS({"--org", "organisation_id", "ID",
+                        "only those of organisation ID", 0, 1}),
 };
 
 static const cli_verb principal_disable = {
     CLI_VERB("principal disable", "stop a certificate from being anyone",
              SVC "Disable", CLI_WRITE, V1(disable_principal_request),
-             V1(principal)),
+             V1(principal), &principal_view),
     .intro = "Marks principal ID inactive and prints it: its certificate is\n"
              "refused (UNAUTHENTICATED) from then on. The row stays, for the\n"
              "audit trail.\n",
     .positional = id_arg,
-    .view = &principal_view,
 };
 
 static const cli_cmd *const principal_verbs[] = {

@@ -28,16 +28,12 @@ static const cli_view sector_view = {
 static const cli_verb sector_list = {
     CLI_VERB("sector list", "list sectors (OECD-DAC purpose codes), by code",
              "/ssc.v1.Sectors/List", CLI_LIST, V1(list_sectors_request),
-             V1(list_sectors_response)),
+             V1(list_sectors_response), &sector_view),
     .intro = "Lists the sectors in code order, one page unless --all. With\n"
              "--json: {\"sectors\": [...], \"next_page_token\": T}.\n",
     .flags =
-        (const cli_flag[]){
-            {"--category", "category", "CCC",
-             "only the 3-digit DAC category CCC (231: energy\npolicy)"},
-            {NULL},
-        },
-    .view = &sector_view,
+        CLI_FLAGS({"--category", "category", "CCC",
+                   "only the 3-digit DAC category CCC (231: energy\npolicy)"}),
 };
 
 static const cli_cmd *const sector_verbs[] = {&sector_list.cmd, NULL};

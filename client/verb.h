@@ -81,13 +81,18 @@ struct cli_verb {
 /* The head of a verb's table, the descriptors named by their protobuf-c
  * stems (expanded first, so V1(x) works):
  *   {CLI_VERB("org show", "show one organisation", SVC "Get", CLI_READ,
- *             V1(get_organisation_request), V1(organisation)), .intro = ...} */
-#define CLI_VERB(name_, summary_, path_, kind_, req, resp)                     \
+ *             V1(get_organisation_request), V1(organisation), &org_view),
+ *    .intro = ...}
+ * (the view may be NULL for a verb with an answer hook). */
+#define CLI_VERB(name_, summary_, path_, kind_, req, resp, view_)              \
     .cmd = {.name = name_, .summary = summary_, .run = cli_verb_run},          \
     .path = path_, .request = CLI_DESC(req), .response = CLI_DESC(resp),       \
-    .kind = kind_
+    .kind = kind_, .view = view_
 #define CLI_DESC(stem) CLI_DESC_(stem)
 #define CLI_DESC_(stem) &stem##__descriptor
+
+/* A verb's flags or positionals, the closing entry added. */
+#define CLI_FLAGS(...) ((const cli_flag[]){__VA_ARGS__, {NULL}})
 
 /* A noun: its word, its summary, its help and its verbs (an array). */
 #define CLI_NOUN(name_, summary_, help_, verbs_)                               \
