@@ -18,6 +18,7 @@
 #include "pb_json.h"
 
 #include "err.h"
+#include "hex.h"
 #include "json_pb.h"
 #include "mem.h"
 #include "pb_field.h"
@@ -106,17 +107,11 @@ static void put_string(encoder *e, const char *s, size_t n)
 
 static void put_bytes(encoder *e, const ProtobufCBinaryData *b)
 {
-    static const char hex[] = "0123456789abcdef";
-    uint8_t *p = ssc_buf_reserve(&e->out, 2 * b->len + 4);
+    /* Room for the quote, \\x, the digits and the NUL hex.c ends with. */
+    uint8_t *p = ssc_buf_reserve(&e->out, 2 * b->len + 5);
 
-    *p++ = '"';
-    *p++ = '\\';
-    *p++ = '\\';
-    *p++ = 'x';
-    for (size_t i = 0; i < b->len; i++) {
-        *p++ = (uint8_t)hex[b->data[i] >> 4];
-        *p++ = (uint8_t)hex[b->data[i] & 15];
-    }
+    memcpy(p, "\"\\\\x", 4);
+    ssc_hex_encode(b->data, b->len, (char *)p + 4);
     e->out.len += 2 * b->len + 4;
     put(e, "\"", 1);
 }
