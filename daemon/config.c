@@ -109,6 +109,7 @@ static const key_def keys[] = {
     {"database", "statement_timeout_ms", set_u32, AT(db_statement_timeout_ms),
      1, 3600 * 1000},
     {"database", "queue_max", set_unsigned, AT(db_queue_max), 1, 1000000},
+    {"domain", "long_stay_months", set_unsigned, AT(long_stay_months), 1, 120},
     {"database", "idempotency_keep_h", set_u32, AT(idempotency_keep_h), 1,
      24 * 3650},
     {"database", "idempotency_sweep_s", set_u32, AT(idempotency_sweep_s), 1,
@@ -646,6 +647,7 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->db_pool_size = 4;
     cfg->db_statement_timeout_ms = 30000;
     cfg->db_queue_max = 1024;
+    cfg->long_stay_months = 6;
     cfg->idempotency_keep_h = 168;
     cfg->idempotency_sweep_s = 300;
 }

@@ -64,6 +64,8 @@ typedef struct ssc_config {
     unsigned db_pool_size;    /* connections per loop, default 4 */
     uint32_t db_statement_timeout_ms; /* calls without a deadline, 30000 */
     unsigned db_queue_max; /* calls waiting for a connection per loop, 1024 */
+    /* [domain] */
+    unsigned long_stay_months;    /* a secondment this long is a long stay, 6 */
     uint32_t idempotency_keep_h;  /* keys honoured this long, 168 */
     uint32_t idempotency_sweep_s; /* expired keys swept this often, 300 */
 } ssc_config;

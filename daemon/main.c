@@ -8,19 +8,23 @@
  *   sscd add-admin --config FILE --cert PEM [--name NAME]
  *   sscd --help | --version
  */
+#include "agreements.h"
 #include "audit.h"
 #include "backend.h"
+#include "collaborations.h"
 #include "config.h"
 #include "descriptors.h"
 #include "err.h"
 #include "health.h"
 #include "idem_sweep.h"
 #include "log.h"
+#include "matchmaking.h"
 #include "migrate.h"
 #include "organisations.h"
 #include "principals.h"
 #include "reflection.h"
 #include "router.h"
+#include "secondments.h"
 #include "sectors.h"
 #include "server.h"
 #include "store.h"
@@ -75,6 +79,14 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_principals_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_audit_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_matchmaking_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_collaborations_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_agreements_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_secondments_register(r);
     return rc;
 }
 

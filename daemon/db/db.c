@@ -123,6 +123,7 @@ struct ssc_db {
     uint32_t default_timeout_ms;
     unsigned queue_max;
     int schema_version;
+    char **settings; /* name, value, ..., NULL (ssc_db_options) */
     db_conn *conns;
     unsigned nconns;
     ssc_link waiting; /* jobs for which every connection was full */
@@ -890,6 +891,15 @@ static int send_setup(db_conn *c)
         job->schema_have = 0;
         job->nstmts++;
     }
+    for (char **s = c->db->settings; s != NULL && s[0] != NULL; s += 2) {
+        const char *v[2] = {s[0], s[1]};
+
+        if (!PQsendQueryParams(c->pg,
+                               "SELECT pg_catalog.set_config($1, $2, false)", 2,
+                               NULL, v, NULL, NULL, 0))
+            goto err;
+        job->nstmts++;
+    }
     for (size_t i = 0; i < nregistry; i++) {
         if (!PQsendPrepare(c->pg, registry[i]->name, registry[i]->sql,
                            registry[i]->nparams, NULL))
@@ -1053,6 +1063,15 @@ ssc_db *ssc_db_new(uv_loop_t *loop, const char *conninfo,
         opt->default_timeout_ms ? opt->default_timeout_ms : 30000;
     db->queue_max = opt->queue_max ? opt->queue_max : SSC_DB_QUEUE_DEFAULT;
     db->schema_version = opt->schema_version;
+    if (opt->settings != NULL) {
+        size_t n = 0;
+
+        while (opt->settings[n] != NULL && opt->settings[n + 1] != NULL)
+            n += 2;
+        db->settings = ssc_xcalloc(n + 1, sizeof(*db->settings));
+        for (size_t i = 0; i < n; i++)
+            db->settings[i] = ssc_xstrdup(opt->settings[i]);
+    }
     db->nconns = opt->pool_size ? opt->pool_size : 1;
     db->conns = ssc_xcalloc(db->nconns, sizeof(db_conn));
     ssc_link_init(&db->waiting);
@@ -1135,6 +1154,9 @@ static void db_free(ssc_db *db)
     }
     free(db->conns);
     free(db->conninfo);
+    for (char **s = db->settings; s != NULL && *s != NULL; s++)
+        free(*s);
+    free(db->settings);
     free(db);
     if (done != NULL)
         done(arg);

@@ -109,6 +109,9 @@ typedef struct ssc_db_options {
         queue_max; /* jobs waiting for a connection, SSC_DB_QUEUE_DEFAULT */
     int schema_version; /* the version public.ssc_schema_migrations must have
                            reached for a connection to take jobs; 0: none */
+    /* Settings made on every connection before it takes jobs (set_config,
+     * for the session): name, value, name, value, ..., NULL; may be NULL. */
+    const char *const *settings;
 } ssc_db_options;
 
 /* Creates the pool for a loop and starts connecting with conninfo (a libpq

@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "migrate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 typedef struct backend {
@@ -32,13 +33,17 @@ static void start(ssc_loop *loop)
 {
     const ssc_config *cfg = loop->server->cfg;
     backend *b = ssc_xcalloc(1, sizeof(*b));
+    char stay[16];
+    const char *settings[] = {"ssc.long_stay_months", stay, NULL};
     ssc_db_options opt = {
+        .settings = settings,
         .pool_size = cfg->db_pool_size,
         .default_timeout_ms = cfg->db_statement_timeout_ms,
         .queue_max = cfg->db_queue_max,
         .schema_version = ssc_migrate_latest(),
     };
 
+    snprintf(stay, sizeof(stay), "%u", cfg->long_stay_months);
     loop->app = b;
     if (cfg->database_url == NULL)
         return;

@@ -21,9 +21,9 @@
 static const ssc_decl methods[] = {
     SSC_DECL(SVC "Create", "ssc.org_create", ssc_roles_staff, MUTATE,
              V1(create_organisation_request), V1(organisation)),
-    SSC_DECL(SVC "Get", "ssc.org_get", ssc_roles_readers, READ,
+    SSC_DECL(SVC "Get", "ssc.org_get", ssc_roles_everyone, READ,
              V1(get_organisation_request), V1(organisation)),
-    SSC_DECL_PAGED(SVC "List", "ssc.org_list", ssc_roles_readers,
+    SSC_DECL_PAGED(SVC "List", "ssc.org_list", ssc_roles_everyone,
                    V1(list_organisations_request),
                    V1(list_organisations_response), "organisations", "id"),
     SSC_DECL(SVC "Update", "ssc.org_update", ssc_roles_writers, MUTATE,

@@ -11,3 +11,12 @@ const char *const ssc_roles_writers[] = {"admin", "secretariat", "ministry",
                                          NULL};
 const char *const ssc_roles_readers[] = {
     "ministry", "secretariat", "reconciler", "auditor", "admin", NULL};
+const char *const ssc_roles_everyone[] = {
+    "ministry", "secretariat", "reconciler", "auditor",
+    "admin",    "embassy",     NULL};
+const char *const ssc_roles_domain_readers[] = {"secretariat", "auditor",
+                                                "ministry", "embassy", NULL};
+const char *const ssc_roles_domain_writers[] = {"secretariat", "ministry",
+                                                NULL};
+const char *const ssc_roles_embassy_writers[] = {"secretariat", "embassy",
+                                                 NULL};

@@ -14,9 +14,9 @@
 #define V1(stem) ssc__v1__##stem
 
 static const ssc_decl methods[] = {
-    SSC_DECL_PAGED("/ssc.v1.Sectors/List", "ssc.sector_list", ssc_roles_readers,
-                   V1(list_sectors_request), V1(list_sectors_response),
-                   "sectors", "code"),
+    SSC_DECL_PAGED("/ssc.v1.Sectors/List", "ssc.sector_list",
+                   ssc_roles_everyone, V1(list_sectors_request),
+                   V1(list_sectors_response), "sectors", "code"),
 };
 
 int ssc_svc_sectors_register(ssc_router *r)
