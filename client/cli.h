@@ -73,5 +73,11 @@ extern const cli_cmd cli_cmd_org;
 extern const cli_cmd cli_cmd_sector;
 extern const cli_cmd cli_cmd_principal;
 extern const cli_cmd cli_cmd_audit;
+extern const cli_cmd cli_cmd_demand;
+extern const cli_cmd cli_cmd_interest;
+extern const cli_cmd cli_cmd_match;
+extern const cli_cmd cli_cmd_collab;
+extern const cli_cmd cli_cmd_agreement;
+extern const cli_cmd cli_cmd_secondment;
 
 #endif

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #define SVC "/ssc.v1.Principals/"
-#define ROLES "ministry|secretariat|reconciler|auditor|admin"
+#define ROLES "ministry|secretariat|reconciler|auditor|admin|embassy"
 #define FP_HEX 64 /* hex digits of a SHA-256 */
 
 #define V1(stem) ssc__v1__##stem
@@ -156,7 +156,8 @@ static const cli_verb principal_add = {
          "ssc connects with) goes before `principal`"},
         {"--role", "role", "ROLE", ROLES, CLI_F_REQUIRED},
         {"--org", "organisation_id", "ID",
-         "its organisation (needed for ministry and\nreconciler)", 0, 1},
+         "its organisation (needed for ministry,\nreconciler and embassy)", 0,
+         1},
         {"--name", "name", "N",
          "a person or job, for people reading the audit"}),
     .prepare = add_identity,

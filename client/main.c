@@ -31,8 +31,10 @@
 #endif
 
 static const cli_cmd *const commands[] = {
-    &cli_cmd_health,    &cli_cmd_org,   &cli_cmd_sector,
-    &cli_cmd_principal, &cli_cmd_audit,
+    &cli_cmd_health,     &cli_cmd_org,    &cli_cmd_sector,
+    &cli_cmd_principal,  &cli_cmd_demand, &cli_cmd_interest,
+    &cli_cmd_match,      &cli_cmd_collab, &cli_cmd_agreement,
+    &cli_cmd_secondment, &cli_cmd_audit,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -84,8 +86,8 @@ static void print_help(FILE *f)
 }
 
 /* Writes "ssc NAME ARGS" after lead, wrapping ARGS at the spaces between
- * bracketed groups so that no line passes 79 columns; continuation lines
- * are indented by indent. */
+ * bracketed groups (a required option and its value being one) so that no
+ * line passes 79 columns; continuation lines are indented by indent. */
 static void print_synopsis(FILE *f, const char *lead, const cli_cmd *cmd,
                            int indent)
 {
@@ -107,6 +109,12 @@ static void print_synopsis(FILE *f, const char *lead, const cli_cmd *cmd,
             depth +=
                 (p[n] == '[' || p[n] == '(') - (p[n] == ']' || p[n] == ')');
             n++;
+        }
+        /* A required option keeps its value word: "--from DATE". */
+        if (p[0] == '-' && p[n] == ' ' && p[n + 1] != '-' && p[n + 1] != '[') {
+            n++;
+            while (p[n] != '\0' && p[n] != ' ')
+                n++;
         }
         if (col + 1 + (int)n > 79 && col > indent)
             col = fprintf(f, "\n%*s", indent, "") - 1;

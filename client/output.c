@@ -271,21 +271,41 @@ static size_t view_ncols(const cli_view *view)
     return n;
 }
 
-/* The descriptor of each column's field; aborts on a field the message does
- * not have, which is a mistake in the command's view. */
-static const ProtobufCFieldDescriptor *column_field(const cli_view *view,
-                                                    size_t i)
+/* The descriptor of column i's field, which may be a path ("in_force.
+ * effective_to": field effective_to of the message in field in_force). With
+ * msg, *msg becomes the message holding the field, NULL when a message on
+ * the way is not set. Aborts on a field the message does not have, which is
+ * a mistake in the command's view. */
+static const ProtobufCFieldDescriptor *
+column_field(const cli_view *view, size_t i, const ProtobufCMessage **msg)
 {
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field_by_name(view->desc,
-                                                        view->columns[i].field);
+    const ProtobufCMessageDescriptor *d = view->desc;
+    const char *path = view->columns[i].field;
 
-    if (f == NULL) {
-        fprintf(stderr, "ssc: bug: %s has no field %s\n", view->desc->name,
-                view->columns[i].field);
-        abort();
+    for (;;) {
+        size_t n = strcspn(path, ".");
+        char part[64];
+        const ProtobufCFieldDescriptor *f = NULL;
+
+        if (n < sizeof(part)) {
+            memcpy(part, path, n);
+            part[n] = '\0';
+            f = protobuf_c_message_descriptor_get_field_by_name(d, part);
+        }
+        if (f == NULL ||
+            (path[n] == '.' && (f->type != PROTOBUF_C_TYPE_MESSAGE ||
+                                f->label == PROTOBUF_C_LABEL_REPEATED))) {
+            fprintf(stderr, "ssc: bug: %s has no field %s\n", view->desc->name,
+                    view->columns[i].field);
+            abort();
+        }
+        if (path[n] == '\0')
+            return f;
+        if (msg != NULL && *msg != NULL)
+            *msg = *(ProtobufCMessage *const *)field_ptr(*msg, f);
+        d = f->descriptor;
+        path += n + 1;
     }
-    return f;
 }
 
 static cli_table *view_table(const cli_view *view)
@@ -297,7 +317,7 @@ static cli_table *view_table(const cli_view *view)
 
     for (size_t i = 0; i < ncols; i++) {
         headers[i] = view->columns[i].header;
-        right[i] = is_integer(column_field(view, i)->type);
+        right[i] = is_integer(column_field(view, i, NULL)->type);
     }
     t = cli_table_new(ncols, headers, right);
     free(headers);
@@ -311,8 +331,12 @@ static void view_row(cli_table *t, const cli_view *view,
     size_t ncols = view_ncols(view);
     char **cells = ssc_xcalloc(ncols, sizeof(char *));
 
-    for (size_t i = 0; i < ncols; i++)
-        cells[i] = field_text(msg, column_field(view, i));
+    for (size_t i = 0; i < ncols; i++) {
+        const ProtobufCMessage *m = msg;
+        const ProtobufCFieldDescriptor *f = column_field(view, i, &m);
+
+        cells[i] = m != NULL ? field_text(m, f) : NULL;
+    }
     cli_table_add(t, (const char *const *)cells);
     for (size_t i = 0; i < ncols; i++)
         free(cells[i]);

@@ -37,7 +37,9 @@
 /* A table column showing one field of the message. */
 typedef struct cli_column {
     const char *header; /* "ID" */
-    const char *field;  /* "id", as named in the .proto */
+    const char *field;  /* "id", as named in the .proto; a path
+                           ("in_force.effective_to") reads a nested
+                           message's field, "-" while it is unset */
 } cli_column;
 
 /* Builds the JSON for one message (a new reference); NULL in a view means

@@ -4,8 +4,8 @@
  *
  * The request is a message of the verb's type whose fields point into argv
  * (strings) or hold parsed values; what this file allocates for it (arrays
- * of repeated fields) is recorded in a run and freed when the verb ends, so
- * the message itself is never handed to protobuf-c's free.
+ * of repeated fields, nested messages) is recorded in a run and freed when
+ * the verb ends, so the message itself is never handed to protobuf-c's free.
  *
  * Entry points: cli_verb_run(), cli_verb_of(), cli_verb_synopsis(),
  * cli_verb_help().
@@ -34,8 +34,8 @@ typedef struct run {
     int bools[CLI_VERB_MAX_FLAGS];
     const char *key;
     cli_paging paging;
-    void *owned[CLI_VERB_MAX_FLAGS + 2]; /* arrays made for the request */
-    size_t nowned;
+    void **owned; /* arrays and messages made for the request */
+    size_t nowned, aowned;
 } run;
 
 const cli_verb *cli_verb_of(const cli_cmd *cmd)
@@ -52,10 +52,35 @@ static size_t count(const cli_flag *f)
     return n;
 }
 
+/* The field path names in messages of type md: "name", or "a.b" for field b
+ * of the message field a. NULL when there is none. */
+static const ProtobufCFieldDescriptor *
+path_field(const ProtobufCMessageDescriptor *md, const char *path)
+{
+    for (;;) {
+        size_t n = strcspn(path, ".");
+        char part[64];
+        const ProtobufCFieldDescriptor *d;
+
+        if (n >= sizeof(part))
+            return NULL;
+        memcpy(part, path, n);
+        part[n] = '\0';
+        d = protobuf_c_message_descriptor_get_field_by_name(md, part);
+        if (d == NULL || path[n] == '\0')
+            return d;
+        if (d->type != PROTOBUF_C_TYPE_MESSAGE ||
+            d->label == PROTOBUF_C_LABEL_REPEATED)
+            return NULL;
+        md = d->descriptor;
+        path += n + 1;
+    }
+}
+
 static const ProtobufCFieldDescriptor *field_of(const cli_verb *v,
                                                 const char *name)
 {
-    return protobuf_c_message_descriptor_get_field_by_name(v->request, name);
+    return path_field(v->request, name);
 }
 
 static int repeated(const cli_verb *v, const cli_flag *f)
@@ -107,13 +132,94 @@ static void *own(run *r, size_t bytes)
 {
     void *p = ssc_xcalloc(1, bytes ? bytes : 1);
 
+    if (r->nowned == r->aowned) {
+        r->aowned = r->aowned ? 2 * r->aowned : 16;
+        r->owned = ssc_xrealloc(r->owned, r->aowned * sizeof(void *));
+    }
     r->owned[r->nowned++] = p;
     return p;
 }
 
+static ProtobufCMessage *new_msg(run *r, const ProtobufCMessageDescriptor *md)
+{
+    ProtobufCMessage *m = own(r, md->sizeof_message);
+
+    protobuf_c_message_init(md, m);
+    return m;
+}
+
+/* Was flag i given (with a value, as a bool, or repeated)? */
+static int given(const run *r, size_t i)
+{
+    return r->given.flag[i] != NULL || r->nlists[i] > 0 || r->bools[i];
+}
+
+/* The message in req that holds the last field of path ("a.b": the message
+ * in field a), made on the way when it is not there yet. path is valid
+ * (field_of() found it). */
+static ProtobufCMessage *holder(run *r, ProtobufCMessage *m, const char *path)
+{
+    const char *dot;
+
+    while ((dot = strchr(path, '.')) != NULL) {
+        char part[64];
+        const ProtobufCFieldDescriptor *d;
+        ProtobufCMessage **sub;
+
+        snprintf(part, sizeof(part), "%.*s", (int)(dot - path), path);
+        d = protobuf_c_message_descriptor_get_field_by_name(m->descriptor,
+                                                            part);
+        sub = (ProtobufCMessage **)((char *)m + d->offset);
+        if (*sub == NULL)
+            *sub = new_msg(r, d->descriptor);
+        m = *sub;
+        path = dot + 1;
+    }
+    return m;
+}
+
+static int parse_value(run *r, const cli_flag *f,
+                       const ProtobufCFieldDescriptor *d, const char *text,
+                       void *dst);
+
+/* Parses "KEY=VALUE" (split at the last '=') as a new message of type md (a
+ * SectorShare from "23110=60"): KEY fills its first field, VALUE its second
+ * or, when that is a message (a Money), the first field of that. */
+static int parse_pair(run *r, const cli_flag *f,
+                      const ProtobufCMessageDescriptor *md, const char *text,
+                      ProtobufCMessage **dst)
+{
+    const char *eq = strrchr(text, '=');
+    ProtobufCMessage *m = new_msg(r, md);
+    const ProtobufCFieldDescriptor *vd;
+    char *key;
+    int rc;
+
+    if (eq == NULL || md->n_fields < 2)
+        return cli_usage(r->self, "%s: expected %s, not \"%s\"", f->name,
+                         f->arg, text);
+    *dst = m;
+    key = own(r, (size_t)(eq - text) + 1);
+    memcpy(key, text, (size_t)(eq - text));
+    rc = parse_value(r, f, &md->fields[0], key,
+                     (char *)m + md->fields[0].offset);
+    vd = &md->fields[1];
+    if (rc == 0 && vd->type == PROTOBUF_C_TYPE_MESSAGE) {
+        const ProtobufCMessageDescriptor *sd = vd->descriptor;
+        ProtobufCMessage *sub = new_msg(r, sd);
+
+        *(ProtobufCMessage **)((char *)m + vd->offset) = sub;
+        m = sub;
+        vd = &sd->fields[0];
+    }
+    if (rc == 0)
+        rc = parse_value(r, f, vd, eq + 1, (char *)m + vd->offset);
+    return rc;
+}
+
 /* Parses text as one value of field d into dst. Returns 0 or an exit status
  * after saying why (what names the flag). */
-static int parse_value(const run *r, const cli_flag *f,
+static int parse_value(run *r, const cli_flag *f,
                        const ProtobufCFieldDescriptor *d, const char *text,
                        void *dst)
 {
@@ -144,6 +250,8 @@ static int parse_value(const run *r, const cli_flag *f,
                              INT32_MAX, text);
         *(int32_t *)dst = (int32_t)i;
         return rc;
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return parse_pair(r, f, d->descriptor, text, (ProtobufCMessage **)dst);
     default:
         return cli_error(r->self, CLI_EXIT_INTERNAL,
                          "%s: the verb's table names a field ssc cannot fill",
@@ -152,18 +260,21 @@ static int parse_value(const run *r, const cli_flag *f,
 }
 
 /* Sets field f->field of req from what was given for flag i (a positional
- * when pos). */
+ * when pos). A flag not given sets nothing (and makes no nested message). */
 static int fill(run *r, const cli_flag *f, size_t i, int pos,
                 ProtobufCMessage *req)
 {
     const ProtobufCFieldDescriptor *d = field_of(r->v, f->field);
-    char *at;
+    char *m, *at;
 
     if (d == NULL)
         return cli_error(r->self, CLI_EXIT_INTERNAL,
                          "%s: the verb's table names no field \"%s\"", f->name,
                          f->field);
-    at = (char *)req + d->offset;
+    if (!pos && !given(r, i))
+        return 0;
+    m = (char *)holder(r, req, f->field);
+    at = m + d->offset;
     if (d->label == PROTOBUF_C_LABEL_REPEATED) {
         size_t size = ssc_pb_elem_size(d->type);
         char *elems = own(r, size * (size_t)r->nlists[i]);
@@ -174,21 +285,30 @@ static int fill(run *r, const cli_flag *f, size_t i, int pos,
             if (rc != 0)
                 return rc;
         }
-        *(size_t *)((char *)req + d->quantifier_offset) = (size_t)r->nlists[i];
+        *(size_t *)(m + d->quantifier_offset) = (size_t)r->nlists[i];
         *(void **)at = elems;
         return 0;
     }
     if (!pos && f->arg == NULL) {
-        *(protobuf_c_boolean *)at = r->bools[i] != 0;
+        *(protobuf_c_boolean *)at = 1;
         return 0;
     }
-    if ((pos ? r->given.pos[i] : r->given.flag[i]) == NULL)
-        return 0;
     return parse_value(r, f, d, pos ? r->given.pos[i] : r->given.flag[i], at);
 }
 
-/* update_mask: the fields of the CLI_F_MASK flags given, in table order. A
- * verb with such flags needs at least one of them. */
+/* Is the top-level field of path ("a" of "a.b") among names[0..n)? */
+static int masked(const char **names, size_t n, const char *path, size_t len)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strlen(names[k]) == len && strncmp(names[k], path, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* update_mask: the top-level fields of the CLI_F_MASK flags given, in table
+ * order, each once ("monthly_compensation" for two flags filling its
+ * amount_minor and currency). A verb with such flags needs at least one of
+ * them. */
 static int mask(run *r, ProtobufCMessage *req)
 {
     const ProtobufCFieldDescriptor *d = field_of(r->v, "update_mask");
@@ -201,8 +321,16 @@ static int mask(run *r, ProtobufCMessage *req)
 
         if (!(f->flags & CLI_F_MASK))
             continue;
-        if (r->given.flag[i] != NULL)
-            names[n++] = f->field;
+        if (given(r, i)) {
+            size_t len = strcspn(f->field, ".");
+
+            if (!masked(names, n, f->field, len)) {
+                char *top = own(r, len + 1);
+
+                memcpy(top, f->field, len);
+                names[n++] = top;
+            }
+        }
         snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
                  list[0] ? ", " : "", f->name);
     }
@@ -302,6 +430,7 @@ int cli_verb_run(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 out:
     for (size_t i = 0; i < r->nowned; i++)
         free(r->owned[i]);
+    free(r->owned);
     free(req);
     free(r);
     return rc;
@@ -345,9 +474,10 @@ static void flag_help(FILE *f, const char *name, const char *arg,
 
     snprintf(head, sizeof(head), "%s%s%s", name, arg ? " " : "",
              arg ? arg : "");
-    fprintf(f, "  %-18s", head);
-    if (strlen(head) > 17)
-        fprintf(f, "\n  %-18s", "");
+    if (strlen(head) > 16) /* two spaces at least before the help */
+        fprintf(f, "  %s\n  %-18s", head, "");
+    else
+        fprintf(f, "  %-18s", head);
     while (line != NULL && *line != '\0') {
         const char *nl = strchr(line, '\n');
         int len = nl ? (int)(nl - line) : (int)strlen(line);

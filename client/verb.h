@@ -11,6 +11,15 @@
  * as --json, or page by page. `ssc help VERB` is written from the same
  * table.
  *
+ * Nested messages: a field may be a path, "monthly_compensation.currency",
+ * the messages on the way made when the flag is given. A message field
+ * (most often a repeated one: sectors, a list of SectorShare) takes
+ * KEY=VALUE, split at the last '=': KEY fills the message's first field
+ * (code), VALUE its second (percentage) or, when the second is a message
+ * itself (a Money), that one's first field (amount_minor); the flag's min
+ * bounds the numbers. A CLI_F_MASK flag names the top field of its path in
+ * update_mask, once.
+ *
  * Writes get --idempotency-key (a random key by default, and one retry of a
  * call that ends UNAVAILABLE or DEADLINE_EXCEEDED); lists get --page-size,
  * --page-token and --all. A verb that must do something special (read a
@@ -37,7 +46,8 @@
 /* One flag or positional argument and the request field it fills. */
 typedef struct cli_flag {
     const char *name;  /* "--name"; for a positional, its word ("ID") */
-    const char *field; /* the request field; NULL: a prepare hook reads it */
+    const char *field; /* the request field ("a.b": field b of message a);
+                          NULL: a prepare hook reads it */
     const char *arg;   /* the value's word in the synopsis ("N"); NULL for
                           a bool flag, which takes no value */
     const char *help;  /* lines for `ssc help`, '\n' between them */
@@ -51,8 +61,9 @@ typedef enum cli_verb_kind { CLI_READ, CLI_WRITE, CLI_LIST } cli_verb_kind;
 
 typedef struct cli_verb cli_verb;
 
-/* What a prepare hook gets: the verb's flag texts as given (NULL when not),
- * in the order of its flags, and room for text the request points into. */
+/* What a prepare hook gets: the verb's flag texts as given (NULL when not,
+ * and for bool and repeated flags), in the order of its flags, and room for
+ * text the request points into. */
 typedef struct cli_given {
     const char *flag[CLI_VERB_MAX_FLAGS];
     const char *pos[CLI_VERB_MAX_FLAGS];

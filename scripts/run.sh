@@ -95,7 +95,7 @@ fi
 
 echo "==> development certificates in var/certs"
 bash "$root/scripts/dev-certs.sh" "$var/certs" admin secretariat ministry-a \
-  ministry-b reconciler auditor
+  ministry-b reconciler auditor embassy-hanoi
 
 # The URLs may hold a password: keep the file to ourselves.
 (
@@ -318,6 +318,9 @@ echo
 echo "==> the sectors (OECD-DAC purpose codes) cooperation is filed under"
 as ministry-b sector list --all
 
+# shellcheck source=scripts/walk-record.sh
+. "$root/scripts/walk-record.sh"
+
 echo
 echo "==> the audit trail: who changed what, when (the auditor reads it)"
 as auditor audit list --all
@@ -332,6 +335,6 @@ database in var/sscd.ini. To use it as the admin:
   export SSC_ENDPOINT=$SSC_ENDPOINT SSC_CA=$SSC_CA \\
          SSC_CERT=$SSC_CERT SSC_KEY=$SSC_KEY
   build/client/ssc org list
-(var/certs also has secretariat, ministry-a, ministry-b, reconciler and
-auditor certificates.) Stop sscd and the cluster with: scripts/run.sh --stop
+(var/certs also has secretariat, ministry-a, ministry-b, reconciler,
+auditor and embassy-hanoi certificates.) Stop sscd and the cluster with: scripts/run.sh --stop
 MSG
