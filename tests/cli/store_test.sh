@@ -43,6 +43,8 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/cli/stack.sh
+. "$(dirname "$0")/stack.sh"
 
 die() {
   echo "store_test: $*" >&2
@@ -51,33 +53,7 @@ die() {
 
 # ---- setup ----------------------------------------------------------------
 
-certs=$tmp/certs
-bash "$src/scripts/dev-certs.sh" "$certs" admin secretariat ministry-a \
-  ministry-b reconciler auditor stranger >"$tmp/certs.log" 2>&1 ||
-  die "could not make certificates: $(cat "$tmp/certs.log")"
-
-bash "$src/scripts/pg.sh" setup "$pg" >"$tmp/urls" 2>"$tmp/pg.log" ||
-  die "could not set up PostgreSQL: $(cat "$tmp/pg.log")"
-owner_url=$(grep 'user=ssc_owner' "$tmp/urls")
-app_url=$(grep 'user=ssc_app' "$tmp/urls")
-[ -n "$owner_url" ] && [ -n "$app_url" ] || die "pg.sh setup printed: $(cat "$tmp/urls")"
-
-port=$(free_port)
-cat >"$tmp/sscd.ini" <<EOF
-[server]
-listen = 127.0.0.1:$port
-threads = 2
-shutdown_grace_s = 5
-
-[tls]
-cert = certs/server.pem
-key = certs/server.key
-client_ca = certs/ca.pem
-
-[database]
-url = $app_url
-owner_url = $owner_url
-EOF
+stack_setup admin secretariat ministry-a ministry-b reconciler auditor stranger
 
 "$sscd_bin" migrate --config "$tmp/sscd.ini" >"$tmp/migrate.out" 2>&1 ||
   die "sscd migrate failed: $(cat "$tmp/migrate.out")"
@@ -90,69 +66,7 @@ pass "sscd migrate again is a no-op"
   die "sscd add-admin failed: $(cat "$tmp/add-admin.out")"
 pass "sscd add-admin"
 
-"$sscd_bin" --config "$tmp/sscd.ini" >"$tmp/sscd.out" 2>"$tmp/sscd.err" &
-sscd_pid=$!
-
-# Runs ssc as WHO (a certificate in $certs) with a clean environment;
-# stdout, stderr and status land in $out, $err, $rc.
-as() {
-  local who=$1
-  shift
-  capture env -i PATH="$PATH" HOME="$tmp" ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
-    ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
-    SSC_ENDPOINT="localhost:$port" SSC_CA="$certs/ca.pem" \
-    SSC_CERT="$certs/$who.pem" SSC_KEY="$certs/$who.key" SSC_TIMEOUT=10 \
-    "$ssc_bin" "$@"
-}
-
-ready=0
-for _ in $(seq 100); do
-  as admin --timeout 1 health
-  if [ "$rc" -eq 0 ]; then
-    ready=1
-    break
-  fi
-  kill -0 "$sscd_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ "$ready" -eq 1 ] || die "sscd did not come up; its stderr: $(cat "$tmp/sscd.err")"
-
-# expect NAME RC : checks the status of the last run, and that a success
-# wrote nothing on stderr.
-expect() {
-  local name=$1 want_rc=$2
-  if [ "$rc" -ne "$want_rc" ]; then
-    fail "$name" "exit status $rc, want $want_rc (stderr: $err)"
-  elif [ "$want_rc" -eq 0 ] && [ -n "$err" ]; then
-    fail "$name" "unexpected stderr: $err"
-  else
-    pass "$name"
-  fi
-}
-
-# js EXPR : evaluates the Python expression EXPR with d = the JSON document
-# in $out and prints the result; fails (status 1) when $out is not one JSON
-# document.
-js() {
-  printf '%s' "$out" | "$python" -c '
-import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(json.dumps(r) if isinstance(r, (dict, list, bool)) or r is None else r)
-' "$1" 2>"$tmp/js.err"
-}
-
-# check NAME EXPR : passes when the Python expression EXPR (over d, the JSON
-# in $out) is true.
-check() {
-  local name=$1 expr=$2 got
-  got=$(js "$expr")
-  if [ "$got" = "true" ]; then
-    pass "$name"
-  else
-    fail "$name" "$expr is ${got:-an error: $(cat "$tmp/js.err")}; stdout: ${out:0:400}"
-  fi
-}
+stack_start
 
 # Adds an organisation as admin and stores its id in the variable named $1.
 add_org() {

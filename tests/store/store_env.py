@@ -16,138 +16,23 @@ CA, never registered).
 
 import os
 import sys
-import time
-import types
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 
-import pg_harness as P  # noqa: E402
-import sscd_harness as H  # noqa: E402
-from sscd_harness import CaseFailure, check, check_eq, log, short  # noqa: E402,F401
-
-import grpc  # noqa: E402
-
-CALL_TIMEOUT = 30.0  # seconds for one RPC; ASan builds are slow
-EXTRA_CLIENTS = ("auditor", "stranger", "retired")
-SOURCE_DEFAULT = os.path.abspath(os.path.join(HERE, "..", ".."))
-
-OK = grpc.StatusCode.OK
-INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT
-NOT_FOUND = grpc.StatusCode.NOT_FOUND
-ALREADY_EXISTS = grpc.StatusCode.ALREADY_EXISTS
-PERMISSION_DENIED = grpc.StatusCode.PERMISSION_DENIED
-UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED
-FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION
-UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
-DEADLINE_EXCEEDED = grpc.StatusCode.DEADLINE_EXCEEDED
+# What the store suites import from here.
+from suite_env import (ALREADY_EXISTS, CALL_TIMEOUT, DEADLINE_EXCEEDED,  # noqa: E402,F401
+                       FAILED_PRECONDITION, INVALID_ARGUMENT, NOT_FOUND, OK,
+                       PERMISSION_DENIED, UNAUTHENTICATED, UNAVAILABLE, CaseFailure,
+                       H, P, SuiteEnv, check, check_eq, expect_error, grpc, log,
+                       parse_args, rpc_code, sql_literal, wait_for)
 
 
-def parse_args(doc):
-    p = H.common_args(doc.splitlines()[0])
-    args = p.parse_args()
-    if not args.source:
-        args.source = SOURCE_DEFAULT
-    args.source = os.path.abspath(args.source)
-    return args
-
-
-def expect_error(fn, code, field=None, what="call"):
-    """Calls fn(); it must fail with code (a StatusCode or a tuple of them)
-    and, when field is given, a message naming it. Returns the RpcError."""
-    codes = code if isinstance(code, tuple) else (code,)
-    try:
-        r = fn()
-    except grpc.RpcError as e:
-        if e.code() not in codes:
-            raise CaseFailure("%s: got %s %r, want %s" % (
-                what, e.code(), e.details(), "/".join(c.name for c in codes)))
-        if field is not None and field not in (e.details() or ""):
-            raise CaseFailure("%s: %s message %r does not name the field %r" % (
-                what, e.code().name, e.details(), field))
-        return e
-    raise CaseFailure("%s: got OK (%s), want %s" % (
-        what, short(r, 300), "/".join(c.name for c in codes)))
-
-
-def rpc_code(fn):
-    """(StatusCode, details, response) of fn()."""
-    try:
-        r = fn()
-        return OK, "", r
-    except grpc.RpcError as e:
-        return e.code(), e.details(), None
-
-
-def wait_for(pred, timeout=10.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if pred():
-                return True
-        except Exception:  # noqa: BLE001 - the predicate may race a restart
-            pass
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(interval)
-
-
-def sql_literal(s):
-    return "'" + str(s).replace("'", "''") + "'"
-
-
-class StoreEnv:
-    def __init__(self, args, suite):
-        self.args = args
-        self.suite = suite
-        self.wd = H.Workdir("sscd-%s-" % suite, keep=args.keep)
-        self.certs = H.make_certs(os.path.join(self.wd.path, "certs"),
-                                  extra_clients=EXTRA_CLIENTS)
-        self.stubs = H.load_stubs(os.path.join(self.wd.path, "stubs"))
-        self.ssc = H.load_ssc_stubs(os.path.join(self.wd.path, "ssc-stubs"),
-                                    args.source)
-        # Flat access to the messages of every ssc.v1 file.
-        pb = types.SimpleNamespace()
-        for name in ("common", "organisations", "principals", "sectors", "audit"):
-            mod = getattr(self.ssc, name + "_pb2", None)
-            if mod is None:
-                continue
-            for attr in dir(mod):
-                if not attr.startswith("_"):
-                    setattr(pb, attr, getattr(mod, attr))
-        self.pb = pb
-        self.pg = None
-        self.sscd = None
-        self._channels = {}
-        self.world = types.SimpleNamespace()
+class StoreEnv(SuiteEnv):
+    EXTRA_CLIENTS = ("auditor", "stranger", "retired")
 
     # ------------------------------------------------------------------
     # bring-up
-
-    def start_postgres(self):
-        self.pg = P.Postgres(keep=self.args.keep).setup()
-        log("    PostgreSQL in %s" % self.pg.dir)
-        return self.pg
-
-    def new_sscd(self, name, db=P.DB, overrides=None):
-        return H.Sscd(self.args.sscd, self.wd.path, self.certs, name=name,
-                      overrides=overrides,
-                      database=self.pg.sscd_database_section(db))
-
-    def migrate(self, sscd, *extra, check_ok=True, timeout=180.0):
-        r = sscd.run_subcommand("migrate", *extra, timeout=timeout)
-        if check_ok and r.returncode != 0:
-            raise RuntimeError("sscd migrate %s exited %s:\n%s" %
-                               (" ".join(extra), r.returncode, r.stdout))
-        return r
-
-    def add_admin(self, sscd, client="admin"):
-        r = sscd.run_subcommand("add-admin", "--cert", self.certs.client(client)[0])
-        if r.returncode != 0:
-            raise RuntimeError("sscd add-admin exited %s:\n%s" %
-                               (r.returncode, r.stdout))
-        return r
 
     def setup(self, threads=None, overrides=None):
         """PostgreSQL, migrate, add-admin, start sscd, wait for SERVING,
@@ -226,62 +111,6 @@ class StoreEnv:
             log("    WARNING: " + w.subject_problem)
             self.add_principal("auditor", pb.ROLE_AUDITOR)
 
-    def add_principal(self, client, role, org_id=0, key=""):
-        return self.principals("admin").Add(self.pb.AddPrincipalRequest(
-            idempotency_key=key, fingerprint=self.fingerprint(client),
-            organisation_id=org_id, role=role, name="test " + client),
-            timeout=CALL_TIMEOUT)
-
-    def fingerprint(self, client):
-        return H.cert_fingerprint(self.certs.client(client)[0])
-
-    def subject(self, client):
-        return H.cert_subject(self.certs.client(client)[0])
-
-    # ------------------------------------------------------------------
-    # channels and stubs
-
-    def channel(self, client="admin"):
-        ch = self._channels.get(client)
-        if ch is None:
-            ch = H.grpc_channel(self.sscd.target, self.certs, client=client)
-            self._channels[client] = ch
-        return ch
-
-    def close_channels(self):
-        for ch in self._channels.values():
-            try:
-                ch.close()
-            except Exception:  # noqa: BLE001
-                pass
-        self._channels = {}
-
-    def orgs(self, client="admin", channel=None):
-        return self.ssc.organisations_pb2_grpc.OrganisationsStub(
-            channel or self.channel(client))
-
-    def principals(self, client="admin", channel=None):
-        return self.ssc.principals_pb2_grpc.PrincipalsStub(
-            channel or self.channel(client))
-
-    def audit(self, client="admin", channel=None):
-        return self.ssc.audit_pb2_grpc.AuditStub(channel or self.channel(client))
-
-    def sectors(self, client="admin", channel=None):
-        return self.ssc.sectors_pb2_grpc.SectorsStub(channel or self.channel(client))
-
-    def health_status(self, client="admin", timeout=5.0, channel=None):
-        st = self.stubs.health_pb2_grpc.HealthStub(channel or self.channel(client))
-        return st.Check(self.stubs.health_pb2.HealthCheckRequest(),
-                        timeout=timeout).status
-
-    def serving(self, client="admin"):
-        try:
-            return (self.health_status(client) ==
-                    self.stubs.health_pb2.HealthCheckResponse.SERVING)
-        except grpc.RpcError:
-            return False
-
     # ------------------------------------------------------------------
     # helpers over the API
 
@@ -318,35 +147,3 @@ class StoreEnv:
 
     def org_count(self):
         return int(self.pg.scalar("SELECT count(*) FROM ssc.organisations"))
-
-    def audit_count(self):
-        return int(self.pg.scalar("SELECT count(*) FROM ssc.audit"))
-
-    def audit_rows_for(self, entity, entity_id):
-        return int(self.pg.scalar(
-            "SELECT count(*) FROM ssc.audit WHERE entity = %s AND entity_id = %s"
-            % (sql_literal(entity), sql_literal(entity_id))))
-
-    # ------------------------------------------------------------------
-    # tear-down
-
-    def after_each(self, _name):
-        if self.sscd is not None and self.sscd.starts and not self.sscd.alive() \
-                and not getattr(self, "sscd_down_ok", False):
-            return [self.sscd.died_problem()]
-        return []
-
-    def teardown(self, runner):
-        self.close_channels()
-        if self.sscd is not None and self.sscd.starts:
-            if self.sscd.alive():
-                runner.record("daemon_clean_exit", self.sscd.stop())
-            else:
-                runner.record("daemon_clean_exit", self.sscd.check_all_logs())
-        rc = runner.finish()
-        if self.pg is not None:
-            if rc != 0:
-                log("PostgreSQL log tail:\n" + self.pg.log_tail(30))
-            self.pg.cleanup(keep=self.args.keep or rc != 0)
-        self.wd.cleanup(rc != 0)
-        return rc
