@@ -3,10 +3,11 @@
 #
 #   bench/store.sh [--build DIR] [--connections C] [--pool N] [--duration S]
 #                  [--warm-up S] [--rounds R] [--layout separate|shared|none]
-#                  [--keep]
+#                  [--calls get,create,agrget,seccreate] [--keep]
 #
-# Two calls, each run through sscd by ssc-loadgen (C connections, one call in
-# flight on each, client certificates) and, as the reference, by pgbench
+# Four calls (--calls picks some; default all), each run through sscd by
+# ssc-loadgen (C connections, one call in flight on each, client
+# certificates) and, as the reference, by pgbench
 # (-c C -j 1 -M prepared, one transaction in flight per connection) sending
 # PostgreSQL the very statements sscd sends for that call, as the same role
 # (ssc_app), over the same Unix socket of the same private cluster:
@@ -15,7 +16,20 @@
 #           re-arm of statement_timeout (daemon/db/db.c), ssc.org_get($1);
 #   Create: Organisations/Create with a unique idempotency key and name per
 #           request: set_config, ssc.begin_call(...), ssc.org_create(...)
-#           (the row, its audit entry and the idempotency record).
+#           (the row, its audit entry and the idempotency record);
+#   AgrGet: Agreements/Get of one agreement with two versions (the declared
+#           READ path of daemon/services/declare.c): set_config,
+#           ssc.begin_call(...), the re-arm, ssc.agreement_get($1::jsonb)
+#           (the agreement, the version in force and its status as of today);
+#   SecCreate: Secondments/Create (the declared MUTATE path) with a unique
+#           idempotency key and employee_ref per request, at 100 % of full
+#           time, so the full-time trigger (its advisory lock and its sum)
+#           runs and never refuses: set_config, ssc.begin_call(...), the
+#           re-arm, ssc.secondment_create($1::jsonb, $2::bytea) (the row, its
+#           audit entry and the idempotency record).
+# The request JSON of AgrGet and SecCreate on the pgbench side is the text
+# daemon/db/pb_json.c writes for the request ssc-loadgen sends: every plain
+# field by its proto name in field order, no spaces, Money as an object.
 # sscd sends each call's statements as one pipeline ending in one sync, which
 # is one implicit transaction and one round trip; pgbench does the same with
 # \startpipeline ... \endpipeline, so only what sits in front of the database
@@ -41,9 +55,14 @@
 # Setup, all under a temporary directory removed on exit (--keep keeps it):
 # development certificates (scripts/dev-certs.sh), a private cluster
 # (scripts/pg.sh setup), sscd migrate, sscd add-admin for admin.pem, a
-# secretariat principal for the load certificate, one organisation to Get.
+# secretariat principal for the load certificate, one organisation to Get;
+# for AgrGet and SecCreate, made with the ssc client as that secretariat: a
+# Danish authority (the employer), a partner authority in VN (the host), a
+# collaboration of the two, and an agreement of the two, signed and amended
+# (two versions).
 #
-# Needs: sscd and ssc-loadgen built in DIR (default build/), PostgreSQL 15
+# Needs: sscd and ssc-loadgen (and ssc, for AgrGet and SecCreate) built in
+# DIR (default build/), PostgreSQL 15
 # server and pgbench (postgresql-15, postgresql-client-15), taskset
 # (util-linux), openssl, jq.
 set -euo pipefail
@@ -57,10 +76,11 @@ warmup=2
 rounds=3
 keep=0
 layout=separate
+calls_arg=get,create,agrget,seccreate
 pgbin=${SSC_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
 usage() {
-  sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -82,6 +102,7 @@ while [ $# -gt 0 ]; do
   --warm-up) warmup=${2:?}; shift 2 ;;
   --rounds) rounds=${2:?}; shift 2 ;;
   --layout) layout=${2:?}; shift 2 ;;
+  --calls) calls_arg=${2:?}; shift 2 ;;
   --no-pin) layout=none; shift ;;
   --keep) keep=1; shift ;;
   -h | --help) usage ;;
@@ -95,10 +116,24 @@ positive --duration "$duration"
 positive --rounds "$rounds"
 [[ $warmup =~ ^[0-9]+$ ]] || die "--warm-up must be a whole number of seconds"
 [ "$pool" -le 64 ] || die "--pool must be at most 64 (sscd's limit)"
+IFS=, read -r -a calls <<<"$calls_arg"
+[ "${#calls[@]}" -gt 0 ] || die "--calls needs one call or more"
+declare -A call_name=([get]=Get [create]=Create [agrget]=AgrGet [seccreate]=SecCreate)
+declare -A seen=()
+for c in "${calls[@]}"; do
+  [ -n "${call_name[$c]:-}" ] ||
+    die "--calls: \"$c\" is none of get, create, agrget, seccreate"
+  [ -z "${seen[$c]:-}" ] || die "--calls: $c is named twice"
+  seen[$c]=1
+done
+wants() { [[ ,$calls_arg, == *,$1,* ]]; } # CALL -> whether it is run
 
 sscd=$build/daemon/sscd
 loadgen=$build/bench/ssc-loadgen
-for f in "$sscd" "$loadgen"; do
+ssc=$build/client/ssc
+need=("$sscd" "$loadgen")
+if wants agrget || wants seccreate; then need+=("$ssc"); fi
+for f in "${need[@]}"; do
   [ -x "$f" ] || die "no $f: build first (cmake -S . -B $build && cmake --build $build) or pass --build DIR"
 done
 for tool in "$pgbin/pgbench" "$pgbin/psql"; do
@@ -270,6 +305,61 @@ org_id=$(owner_psql -c "SELECT max(id) FROM ssc.organisations WHERE name LIKE 's
 positive "organisation id" "$org_id"
 get_hex=08$(varint "$org_id")
 
+int_field() { # FIELD N -> hex of a varint field
+  printf '%s%s' "$(varint $(($1 << 3)))" "$(varint "$2")"
+}
+msg_field() { # FIELD HEX -> hex of a length-delimited field holding HEX
+  printf '%s%s%s' "$(varint $(($1 << 3 | 2)))" "$(varint $((${#2} / 2)))" "$2"
+}
+
+# The records AgrGet and SecCreate need, made the way a user makes them: with
+# the ssc client, as the load principal (a secretariat).
+ssc_cli() { # ARGS... -> ssc --json ARGS (no config file of the user's)
+  XDG_CONFIG_HOME=$tmp HOME=$tmp "$ssc" --endpoint "127.0.0.1:$port" \
+    --ca "$tmp/certs/ca.pem" --cert "$tmp/certs/loadgen.pem" \
+    --key "$tmp/certs/loadgen.key" --json "$@"
+}
+made_id() { # WHAT ARGS... -> the id of what `ssc ARGS` made
+  local what=$1 out
+  shift
+  out=$(ssc_cli "$@" 2>&1) || die "could not make the $what (ssc $*): $out"
+  jq -er '.id | numbers' <<<"$out" 2>/dev/null || die "no id of the $what in: $out"
+}
+if wants agrget || wants seccreate; then
+  employer=$(made_id employer org add --name "store bench employer" \
+    --kind danish-authority --country DK)
+  host=$(made_id host org add --name "store bench host" --kind partner-authority \
+    --country VN)
+fi
+if wants agrget; then
+  agr_id=$(made_id agreement agreement add --kind cooperation \
+    --title "store bench agreement" --party "$employer" --party "$host" \
+    --from 2020-01-01 --to 2023-12-31 --notice-months 6 --scope "store bench")
+  ssc_cli agreement sign "$agr_id" --on 2019-12-01 >"$tmp/sign.log" 2>&1 ||
+    { cat "$tmp/sign.log" >&2; die "could not sign agreement $agr_id"; }
+  ssc_cli agreement amend "$agr_id" --from 2024-01-01 --open-ended >"$tmp/amend.log" 2>&1 ||
+    { cat "$tmp/amend.log" >&2; die "could not amend agreement $agr_id"; }
+  [ "$(jq -r .versions "$tmp/amend.log")" = 2 ] ||
+    die "agreement $agr_id has not two versions: $(cat "$tmp/amend.log")"
+  # GetAgreementRequest{id = agr_id}; as_of "" is today.
+  agrget_hex=08$(varint "$agr_id")
+fi
+if wants seccreate; then
+  collab_id=$(made_id collaboration collab add --title "store bench collaboration" \
+    --lead "$employer" --country VN --partner "$host" --sector 23110=100)
+  # CreateSecondmentRequest{collaboration_id (2), employer_id (3),
+  # expert_name (5), host_id (6), starts_on (7), ends_on (8), share_bp (9) =
+  # 10000, monthly_compensation (10) = Money{amount_minor (1), currency (2)}};
+  # ssc-loadgen appends a unique idempotency_key (1) and employee_ref (4).
+  sec_name="Store bench expert" sec_from=2027-01-04 sec_to=2027-06-30
+  sec_share=10000 sec_minor=3600000 sec_currency=DKK
+  seccreate_hex=$(int_field 2 "$collab_id")$(int_field 3 "$employer")
+  seccreate_hex+=$(str_field 5 "$sec_name")$(int_field 6 "$host")
+  seccreate_hex+=$(str_field 7 "$sec_from")$(str_field 8 "$sec_to")
+  seccreate_hex+=$(int_field 9 "$sec_share")
+  seccreate_hex+=$(msg_field 10 "$(int_field 1 "$sec_minor")$(str_field 2 "$sec_currency")")
+fi
+
 # --- the pgbench scripts: what sscd sends (daemon/services/store.c and
 # declare.c, daemon/db/db.c): the request as one JSON object, as
 # daemon/db/pb_json.c writes it
@@ -298,6 +388,29 @@ SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(curren
 SELECT ssc.org_create(('{"idempotency_key": "' || :k || '", "name": "' || :k || '", "short_name": "", "kind": "' || :kind || '", "country": "' || :country || '", "parent_id": ' || :parent || '}')::jsonb, :hash::bytea);
 \endpipeline
 SQL
+# AgrGet: the request is constant, so it is one variable holding the very
+# text sscd sends as $1 (pb_json.c: {"id":N,"as_of":""}).
+cat >"$tmp/agrget.sql" <<'SQL'
+\startpipeline
+SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
+SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
+SELECT ssc.agreement_get(:req::jsonb);
+\endpipeline
+SQL
+# SecCreate: keys as for Create; the employee_ref is "ref-pg" and the key. The
+# JSON is pb_json.c's text for the request ssc-loadgen sends, put together
+# from its constant parts (head, mid, tail) and the key.
+cat >"$tmp/seccreate.sql" <<'SQL'
+\set n :n + 1
+\set k :base + :client_id * 1000000000 + :n
+\startpipeline
+SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
+SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
+SELECT ssc.secondment_create((:head::text || :k || :mid || :k || :tail)::jsonb, :hash::bytea);
+\endpipeline
+SQL
 # sscd's statement_timeout for calls without a deadline (db_statement_timeout_ms).
 pg_common=(-D timeout=30000 -D "fp=$load_fp" -D "subject=$load_subject")
 pg_get=("${pg_common[@]}" -D "roles=$readers" -D method=/ssc.v1.Organisations/Get
@@ -305,6 +418,23 @@ pg_get=("${pg_common[@]}" -D "roles=$readers" -D method=/ssc.v1.Organisations/Ge
 pg_create=("${pg_common[@]}" -D "roles=$staff"
   -D method=/ssc.v1.Organisations/Create -D n=0 -D kind=danish_authority
   -D country=DK -D parent=0 -D "hash=\\x$(printf 'store.sh' | sha256sum | cut -c1-64)")
+# The role lists sscd passes (daemon/services/roles.c, in that order):
+# ssc_roles_domain_readers for Agreements/Get, ssc_roles_domain_writers for
+# Secondments/Create.
+domain_readers='{secretariat,auditor,ministry,embassy}'
+domain_writers='{secretariat,ministry}'
+if wants agrget; then
+  pg_agrget=("${pg_common[@]}" -D "roles=$domain_readers"
+    -D method=/ssc.v1.Agreements/Get -D "req={\"id\":$agr_id,\"as_of\":\"\"}")
+fi
+if wants seccreate; then
+  pg_seccreate=("${pg_common[@]}" -D "roles=$domain_writers"
+    -D method=/ssc.v1.Secondments/Create -D n=0
+    -D "head={\"idempotency_key\":\""
+    -D "mid=\",\"collaboration_id\":$collab_id,\"employer_id\":$employer,\"employee_ref\":\"ref-pg"
+    -D "tail=\",\"expert_name\":\"$sec_name\",\"host_id\":$host,\"starts_on\":\"$sec_from\",\"ends_on\":\"$sec_to\",\"share_bp\":$sec_share,\"monthly_compensation\":{\"amount_minor\":$sec_minor,\"currency\":\"$sec_currency\"},\"contract_id\":0,\"staff_category\":\"\"}"
+    -D "hash=\\x$(printf 'store.sh seccreate' | sha256sum | cut -c1-64)")
+fi
 
 # --- runs ------------------------------------------------------------------------
 
@@ -327,8 +457,11 @@ per_call_us() { # TICKS CALLS/S -> µs per call over warm-up + measured time
 run_sscd() { # LABEL ARGS...
   local label=$1 out t0 t1 b0 b1 backends
   shift
-  # sscd's pool connections: the only ssc_app backends while pgbench is idle.
-  backends=$(pgrep -u "$(stat -c %U "$tmp/pg")" -f "postgres: ssc_app" || true)
+  # sscd's pool connections, by the application_name sscd gives them
+  # (daemon/db/db.c): not the backends of a pgbench run that just ended,
+  # which may still be exiting, and whose CPU would be subtracted when
+  # their /proc entries are gone by the second reading.
+  backends=$(owner_psql -c "SELECT pid FROM pg_stat_activity WHERE usename = 'ssc_app' AND application_name = 'sscd'")
   t0=$(cpu_ticks "$sscd_pid")
   # shellcheck disable=SC2086 # one PID per word
   b0=$(cpu_ticks $backends)
@@ -393,24 +526,42 @@ echo "layout $layout: $where; sscd threads = 1"
 echo
 
 declare -A res
+measure() { # ROUND CALL PGBENCH-SCRIPT PGBENCH-ARGS... -- LOADGEN-ARGS...
+  local r=$1 c=$2 script=$3 pgargs=()
+  shift 3
+  while [ "$1" != -- ]; do
+    pgargs+=("$1")
+    shift
+  done
+  shift
+  run_sscd "sscd.$c.$r" "$@"
+  res[sscd.$c.rps]+="$rps " res[sscd.$c.p99]+="$p99 " res[sscd.$c.cpu]+="$cpu_us "
+  res[sscd.$c.pg]+="$pg_us "
+  printf 'round %d  %-9s sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
+    "$r" "${call_name[$c]}" "$rps" "$p99" "$cpu_us" "$pg_us"
+  run_pgbench "pgbench.$c.$r" "$script" "${pgargs[@]}"
+  res[pg.$c.rps]+="$rps " res[pg.$c.p99]+="$p99 "
+  printf 'round %d  %-9s pgbench %7d tx/s   p99 %7.2f ms\n' "$r" "${call_name[$c]}" "$rps" "$p99"
+}
 for r in $(seq "$rounds"); do
-  run_sscd "sscd.get.$r" --method /ssc.v1.Organisations/Get --data-hex "$get_hex"
-  res[sscd.get.rps]+="$rps " res[sscd.get.p99]+="$p99 " res[sscd.get.cpu]+="$cpu_us "
-  res[sscd.get.pg]+="$pg_us "
-  printf 'round %d  Get     sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
-    "$r" "$rps" "$p99" "$cpu_us" "$pg_us"
-  run_pgbench "pgbench.get.$r" "$tmp/get.sql" "${pg_get[@]}"
-  res[pg.get.rps]+="$rps " res[pg.get.p99]+="$p99 "
-  printf 'round %d  Get     pgbench %7d tx/s   p99 %7.2f ms\n' "$r" "$rps" "$p99"
-  run_sscd "sscd.create.$r" --method /ssc.v1.Organisations/Create \
-    --data-hex "$create_hex" --vary-key --template-name "store bench "
-  res[sscd.create.rps]+="$rps " res[sscd.create.p99]+="$p99 " res[sscd.create.cpu]+="$cpu_us "
-  res[sscd.create.pg]+="$pg_us "
-  printf 'round %d  Create  sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
-    "$r" "$rps" "$p99" "$cpu_us" "$pg_us"
-  run_pgbench "pgbench.create.$r" "$tmp/create.sql" "${pg_create[@]}"
-  res[pg.create.rps]+="$rps " res[pg.create.p99]+="$p99 "
-  printf 'round %d  Create  pgbench %7d tx/s   p99 %7.2f ms\n' "$r" "$rps" "$p99"
+  for c in "${calls[@]}"; do
+    case $c in
+    get)
+      measure "$r" get "$tmp/get.sql" "${pg_get[@]}" -- \
+        --method /ssc.v1.Organisations/Get --data-hex "$get_hex" ;;
+    create)
+      measure "$r" create "$tmp/create.sql" "${pg_create[@]}" -- \
+        --method /ssc.v1.Organisations/Create --data-hex "$create_hex" \
+        --vary-key --template-name "store bench " ;;
+    agrget)
+      measure "$r" agrget "$tmp/agrget.sql" "${pg_agrget[@]}" -- \
+        --method /ssc.v1.Agreements/Get --data-hex "$agrget_hex" ;;
+    seccreate)
+      measure "$r" seccreate "$tmp/seccreate.sql" "${pg_seccreate[@]}" -- \
+        --method /ssc.v1.Secondments/Create --data-hex "$seccreate_hex" \
+        --vary-key --template-name ref- --name-field 4 ;;
+    esac
+  done
 done
 kill -0 "$sscd_pid" 2>/dev/null || die "sscd died during the runs"
 
@@ -420,14 +571,17 @@ med() { # KEY -> the median of its rounds
 }
 
 echo
-printf '%-8s %14s %12s %14s %12s %8s\n' call "sscd req/s" "sscd p99" "pgbench tx/s" "pgbench p99" ratio
-for c in get create; do
+printf '%-9s %14s %12s %14s %12s %8s\n' call "sscd req/s" "sscd p99" "pgbench tx/s" "pgbench p99" ratio
+for c in "${calls[@]}"; do
   s=$(med "sscd.$c.rps") p=$(med "pg.$c.rps")
   rt=$(ratio "$s" "$p")
   verdict=ok
   awk -v x="$rt" 'BEGIN { exit !(x >= 0.7) }' || verdict="TARGET MISSED"
-  printf '%-8s %14.0f %9.2f ms %14.0f %9.2f ms %8s  (target >= 0.70: %s)\n' \
-    "${c^}" "$s" "$(med "sscd.$c.p99")" "$p" "$(med "pg.$c.p99")" "$rt" "$verdict"
+  printf '%-9s %14.0f %9.2f ms %14.0f %9.2f ms %8s  (target >= 0.70: %s)\n' \
+    "${call_name[$c]}" "$s" "$(med "sscd.$c.p99")" "$p" "$(med "pg.$c.p99")" "$rt" "$verdict"
 done
-echo "CPU per call through sscd (medians): Get: sscd $(med sscd.get.cpu) us, PostgreSQL $(med sscd.get.pg) us;" \
-  "Create: sscd $(med sscd.create.cpu) us, PostgreSQL $(med sscd.create.pg) us"
+cpu_line="CPU per call through sscd (medians):"
+for c in "${calls[@]}"; do
+  cpu_line+=" ${call_name[$c]}: sscd $(med "sscd.$c.cpu") us, PostgreSQL $(med "sscd.$c.pg") us;"
+done
+echo "${cpu_line%;}"
