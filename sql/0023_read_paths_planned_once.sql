@@ -73,6 +73,14 @@ $$;
 
 -- ---- agreements -----------------------------------------------------------
 
+-- Whether the caller's role reads any agreement at all: the secretariat,
+-- the auditor and ministries; an embassy none. One expression, inlined;
+-- in a list's WHERE it is a one-time filter, so a role that reads none
+-- scans nothing.
+CREATE FUNCTION ssc.reads_agreements() RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN ssc.reads_all() OR coalesce(ssc.session_role() = 'ministry', false);
+
 -- Who sees an agreement (0020). Called by the agreements' select policy for
 -- every row a statement reads.
 CREATE OR REPLACE FUNCTION ssc.sees_agreement(party_ids bigint[], collaboration_id bigint)
@@ -81,11 +89,11 @@ CREATE OR REPLACE FUNCTION ssc.sees_agreement(party_ids bigint[], collaboration_
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
-  RETURN ssc.reads_all()
-      OR (ssc.session_role() = 'ministry'
-          AND (party_ids && ssc.session_scope()
-               OR EXISTS (SELECT FROM ssc.collaborations c
-                           WHERE c.id = collaboration_id AND ssc.in_scope(c.lead_id))));
+  RETURN ssc.reads_agreements()
+     AND (ssc.reads_all()
+          OR party_ids && ssc.session_scope()
+          OR EXISTS (SELECT FROM ssc.collaborations c
+                      WHERE c.id = collaboration_id AND ssc.in_scope(c.lead_id)));
 END
 $$;
 
@@ -140,6 +148,35 @@ BEGIN
 END
 $$;
 
+-- A page of agreements (0020); a role that reads none scans none.
+CREATE OR REPLACE FUNCTION ssc.agreement_list(p jsonb, p_after text, p_lim int) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = ssc, pg_temp
+AS $$
+DECLARE
+  v_as_of date := ssc.req_as_of(p);
+  v_status text := ssc.req_text(p, 'status');
+  v_kind text := ssc.req_text(p, 'kind');
+  v_collab bigint := ssc.req_id(p, 'collaboration_id');
+  v_party bigint := ssc.req_id(p, 'party_id');
+  v_after bigint := coalesce(nullif(p_after, '')::bigint, 0);
+  v_lim int := ssc.page_limit(p_lim);
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(j ORDER BY id), '[]')
+            FROM (SELECT x.id, ssc.agreement_json(x, v_as_of) AS j
+                    FROM ssc.agreements x
+                   WHERE ssc.reads_agreements()
+                     AND x.id > v_after
+                     AND (v_kind = '' OR x.kind = v_kind)
+                     AND (v_collab = 0 OR x.collaboration_id = v_collab)
+                     AND (v_party = 0 OR x.party_ids @> ARRAY[v_party])
+                     AND (v_status = ''
+                          OR ssc.agreement_status(x, ssc.agreement_version_on(x.id, v_as_of),
+                                                  v_as_of) = v_status)
+                   ORDER BY x.id LIMIT v_lim) page);
+END
+$$;
+
 -- ---- one expression each: inlined once SET is gone -------------------------
 
 ALTER FUNCTION ssc.writes_agreement(bigint[], bigint) RESET ALL;
@@ -157,3 +194,4 @@ ALTER FUNCTION ssc.org_short_name_arg(text) RESET ALL;
 ALTER FUNCTION ssc.principal_name_arg(text) RESET ALL;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ssc.reads_agreements() TO ssc_app;
