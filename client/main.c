@@ -34,7 +34,7 @@ static const cli_cmd *const commands[] = {
     &cli_cmd_health,     &cli_cmd_org,    &cli_cmd_sector,
     &cli_cmd_principal,  &cli_cmd_demand, &cli_cmd_interest,
     &cli_cmd_match,      &cli_cmd_collab, &cli_cmd_agreement,
-    &cli_cmd_secondment, &cli_cmd_audit,
+    &cli_cmd_secondment, &cli_cmd_audit,  &cli_verb_radar.cmd,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -48,6 +48,11 @@ static void print_help(FILE *f)
         const cli_cmd *c = commands[i];
         char head[64];
 
+        if (cli_verb_of(c) != NULL) {
+            /* A verb without a noun: its options are in its own help. */
+            fprintf(f, "  %-28s %s\n", c->name, c->summary);
+            continue;
+        }
         if (c->verbs == NULL) {
             snprintf(head, sizeof(head), "%s %s", c->name, c->args);
             fprintf(f, "  %-28s %s\n", head, c->summary);

@@ -77,6 +77,7 @@ static int set_string(parse_state *st, const key_def *k, const char *value);
 static int set_client_auth(parse_state *st, const key_def *k,
                            const char *value);
 static int set_bool(parse_state *st, const key_def *k, const char *value);
+static int set_lead_days(parse_state *st, const key_def *k, const char *value);
 
 #define AT(field) offsetof(ssc_config, field)
 
@@ -114,6 +115,8 @@ static const key_def keys[] = {
      24 * 3650},
     {"database", "idempotency_sweep_s", set_u32, AT(idempotency_sweep_s), 1,
      86400},
+    {"radar", "lead_days", set_lead_days, AT(radar_lead_days), 1,
+     SSC_RADAR_LEAD_DAYS_MAX},
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug"};
@@ -240,6 +243,64 @@ static int set_bool(parse_state *st, const key_def *k, const char *value)
     }
     return fail(st, "[%s] %s: must be true or false, not \"%s\"", k->section,
                 k->name, value);
+}
+
+static int bad_lead_days(parse_state *st, const key_def *k, const char *value)
+{
+    return fail(st,
+                "[%s] %s: must be 1 to %d day counts between %lu and %lu, "
+                "strictly decreasing or increasing, as in 180,90,30, not "
+                "\"%s\"",
+                k->section, k->name, SSC_RADAR_LEADS_MAX, k->min, k->max,
+                value);
+}
+
+/* Reads "180,90,30" (blanks allowed around each number) into out, in the
+ * order given. Returns how many, or -1 for a list that is not one. */
+static int parse_lead_list(const key_def *k, const char *value, unsigned *out)
+{
+    char num[16];
+    unsigned long v;
+    int n = 0;
+
+    for (const char *p = value;; p++) {
+        size_t len;
+
+        p += strspn(p, " \t");
+        len = strcspn(p, ", \t");
+        if (n == SSC_RADAR_LEADS_MAX || len == 0 || len >= sizeof(num))
+            return -1;
+        memcpy(num, p, len);
+        num[len] = '\0';
+        if (parse_ulong(num, k->min, k->max, &v) != 0)
+            return -1;
+        out[n++] = (unsigned)v;
+        p += len + strspn(p + len, " \t");
+        if (*p == '\0')
+            return n;
+        if (*p != ',')
+            return -1;
+    }
+}
+
+/* [radar] lead_days: strictly decreasing or increasing, kept ascending, so
+ * that a band is the first value not below the days left. */
+static int set_lead_days(parse_state *st, const key_def *k, const char *value)
+{
+    unsigned v[SSC_RADAR_LEADS_MAX];
+    int n = parse_lead_list(k, value, v);
+    int up = 1, down = 1;
+
+    for (int i = 1; i < n; i++) {
+        up = up && v[i] > v[i - 1];
+        down = down && v[i] < v[i - 1];
+    }
+    if (n < 1 || !(up || down))
+        return bad_lead_days(st, k, value);
+    for (int i = 0; i < n; i++)
+        st->cfg->radar_lead_days[i] = up ? v[i] : v[n - 1 - i];
+    st->cfg->radar_lead_count = (unsigned)n;
+    return 1;
 }
 
 static int set_log_level(parse_state *st, const key_def *k, const char *value)
@@ -650,6 +711,10 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->long_stay_months = 6;
     cfg->idempotency_keep_h = 168;
     cfg->idempotency_sweep_s = 300;
+    cfg->radar_lead_days[0] = 30;
+    cfg->radar_lead_days[1] = 90;
+    cfg->radar_lead_days[2] = 180;
+    cfg->radar_lead_count = 3;
 }
 
 int ssc_config_load(const char *path, ssc_config *cfg, char *err, size_t errlen)

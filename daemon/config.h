@@ -26,6 +26,10 @@ typedef enum ssc_client_auth {
  * have room for all of it. */
 #define SSC_STREAM_WINDOW (16 * 1024)
 
+/* [radar] lead_days: at most this many bands, each at most this many days. */
+#define SSC_RADAR_LEADS_MAX 10
+#define SSC_RADAR_LEAD_DAYS_MAX 3660
+
 typedef struct ssc_config {
     char *path; /* the file read, for messages; NULL for strings */
 
@@ -68,6 +72,10 @@ typedef struct ssc_config {
     unsigned long_stay_months;    /* a secondment this long is a long stay, 6 */
     uint32_t idempotency_keep_h;  /* keys honoured this long, 168 */
     uint32_t idempotency_sweep_s; /* expired keys swept this often, 300 */
+    /* [radar] lead_days: the bands of the deadline radar, ascending and
+     * distinct (the file may give them either way round); 30, 90, 180 */
+    unsigned radar_lead_days[SSC_RADAR_LEADS_MAX];
+    unsigned radar_lead_count;
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

@@ -22,6 +22,7 @@
 #include "migrate.h"
 #include "organisations.h"
 #include "principals.h"
+#include "radar.h"
 #include "reflection.h"
 #include "router.h"
 #include "secondments.h"
@@ -87,6 +88,8 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_agreements_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_secondments_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_radar_register(r);
     return rc;
 }
 

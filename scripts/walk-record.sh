@@ -2,7 +2,7 @@
 # cases (sourced by scripts/run.sh, which defines as, refused, org, json_id
 # and the organisation ids): Region Midtjylland's agreements, the SSC
 # collaborations DEA-Vietnam and DST-Ghana, a collaboration born from a
-# match, and two secondments.
+# match, two secondments, and the deadline radar over them.
 #
 # Every write carries a fixed idempotency key, so a second run within the
 # keys' lifetime (a week) is answered with the first results. After that,
@@ -158,3 +158,10 @@ refused as ministry-a secondment add --collab "$(SSC_CERT=$var/certs/ministry-a.
   sed -nE 's/.*"collaborations":\[\{"id":([0-9]+),.*/\1/p')" --employer "$dea" \
   --employee-ref DEA-1043 --name "Sector counsellor (DEA)" --host "$erea" \
   --from 2026-01-01 --to 2026-03-31 --share-bp 2000 --monthly 100000 --currency DKK
+echo
+echo "==> the deadline radar on 1 January 2013, a year ahead: Shanghai's review (the new MoU"
+echo "    due at the 10-year anniversary), Leningrad Oblast's review, its last day for notice"
+echo "    (3 months before its end) and its end of 2013"
+as secretariat radar --as-of 2013-01-01 --within 365 --all
+echo "==> ... and today, 180 days ahead (the largest lead value)"
+as secretariat radar --all

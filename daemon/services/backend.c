@@ -29,12 +29,25 @@ static void db_state(void *arg, int up)
     ssc_svc_health_notify(loop);
 }
 
+/* [radar] lead_days as the setting ssc.radar_lead_days reads: "30,90,180"
+ * (at most 10 values of 4 digits: 50 bytes). */
+static void lead_days_setting(const ssc_config *cfg, char *buf, size_t n)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (unsigned i = 0; i < cfg->radar_lead_count && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%u", i ? "," : "",
+                                cfg->radar_lead_days[i]);
+}
+
 static void start(ssc_loop *loop)
 {
     const ssc_config *cfg = loop->server->cfg;
     backend *b = ssc_xcalloc(1, sizeof(*b));
-    char stay[16];
-    const char *settings[] = {"ssc.long_stay_months", stay, NULL};
+    char stay[16], leads[64];
+    const char *settings[] = {"ssc.long_stay_months", stay,
+                              "ssc.radar_lead_days", leads, NULL};
     ssc_db_options opt = {
         .settings = settings,
         .pool_size = cfg->db_pool_size,
@@ -44,6 +57,7 @@ static void start(ssc_loop *loop)
     };
 
     snprintf(stay, sizeof(stay), "%u", cfg->long_stay_months);
+    lead_days_setting(cfg, leads, sizeof(leads));
     loop->app = b;
     if (cfg->database_url == NULL)
         return;

@@ -10,11 +10,12 @@
 # `ssc org add` and `ssc principal add` (a ministry with an agency, a sibling
 # ministry, partner authorities, embassies with embassy principals), and then
 # runs every verb of `ssc demand|interest|match|collab|agreement|secondment`
-# once at least, the way a user or a script does: tables, --json (parsed),
-# paging flags, repeated flags (--sector, --partner, --party,
-# --staff-category twice), bool flags (--resume, --open-ended), idempotency
-# keys, and the exit status and one stderr line of failures. Prints one line
-# per case and "N passed, M failed". KEEP=1 keeps the temp dir.
+# and `ssc radar` once at least, the way a user or a script does: tables,
+# --json (parsed), paging flags, repeated flags (--sector, --partner,
+# --party, --staff-category, --kind twice), bool flags (--resume,
+# --open-ended), idempotency keys, and the exit status and one stderr line
+# of failures. Prints one line per case and "N passed, M failed". KEEP=1
+# keeps the temp dir.
 set -uo pipefail
 
 if [ $# -ne 3 ]; then
@@ -410,6 +411,39 @@ expect_err "admin on a domain command: 8" 8 '^ssc: secondment list: PERMISSION_D
 as ministry-a secondment list --employee-ref DEA-17
 expect_err "secondment list --employee-ref without --employer: 5" 5 \
   '^ssc: secondment list: INVALID_ARGUMENT: employee_ref: '
+
+# ---- the deadline radar -------------------------------------------------------------------
+
+# As of 2025-06-01 the only deadline of collaboration co2 within 100 days is
+# Bo Hansen's secondment end, 91 days away: band 180.
+as ministry-a radar --as-of 2025-06-01 --within 100 --collaboration "$co2"
+table "radar (table)" \
+  '^DATE +DAYS +BAND +KIND +ENTITY +ID +COLLAB +ORGANISATIONS +WHAT$' \
+  "^2025-08-31 +91 +180 +secondment-end +secondment +$se1 +$co2 +$dea,$moit +Bo Hansen\$"
+# Notice was given on 2025-08-31 and the agreement terminated on
+# 2025-10-01: as of 2025-09-01 it ends in 30 days.
+as ministry-a --json radar --as-of 2025-09-01 --within 200 --collaboration "$co2" --kind notice-end \
+  --kind agreement-end
+check "radar --json --kind twice: the end under notice" \
+  "[(e['date'], e['days_left'], e['band_days'], e['band'], e['kind'], e['entity'], e['entity_id'], e['organisation_ids']) for e in d['events']] == [('2025-10-01', 30, 30, '30', 'notice-end', 'agreement', $ag, [$dea, $moit])] and d['next_page_token'] == ''"
+as embassy-vn --json radar --as-of 2025-09-01 --within 200 --collaboration "$co2"
+check "radar: an embassy sees no agreement's deadline" "d['events'] == []"
+as ministry-a --json radar --as-of 2024-01-01 --within 3660 --all
+all_events=$(js '[e["cursor"] for e in d["events"]]')
+as ministry-a --json radar --as-of 2024-01-01 --within 3660 --page-size 1 --all
+check "radar --page-size 1 --all: the same events" \
+  "len(d['events']) >= 2 and [e['cursor'] for e in d['events']] == $all_events"
+as ministry-a radar --within 4000
+expect_err "radar --within 4000: 5" 5 \
+  '^ssc: radar: INVALID_ARGUMENT: horizon_days: must be between 1 and 3660, not 4000$'
+as ministry-a radar --kind deadline
+expect_err "radar --kind deadline: usage (2)" 2 '^ssc: radar: '
+as ministry-a radar --as-of 2025-02-30
+expect_err "radar --as-of 2025-02-30: 5" 5 \
+  '^ssc: radar: INVALID_ARGUMENT: as_of: 2025-02-30 is not a calendar date$'
+as ministry-a --json radar
+check "radar as of today: events from today on, in order" \
+  "all(e['days_left'] >= 0 for e in d['events']) and d['events'] == sorted(d['events'], key=lambda e: e['date'])"
 
 # ---- idempotency keys ---------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ class Problems:
 
 class DomainEnv(SuiteEnv):
     MODULES = SuiteEnv.MODULES + ("matchmaking", "collaborations", "agreements",
-                                  "secondments")
+                                  "secondments", "radar")
     EXTRA_CLIENTS = ("auditor", "ministry-s", "embassy-vn", "embassy-ke", "stranger")
 
     # ------------------------------------------------------------------
@@ -179,6 +179,9 @@ class DomainEnv(SuiteEnv):
 
     def secondments(self, client="secretariat", channel=None, sscd=None):
         return self._stub("secondments", "SecondmentsStub", client, channel, sscd)
+
+    def radar(self, client="secretariat", channel=None, sscd=None):
+        return self._stub("radar", "RadarStub", client, channel, sscd)
 
     # ------------------------------------------------------------------
     # helpers over the database

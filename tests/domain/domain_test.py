@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Domain suite: the Matchmaking, Collaborations, Agreements and Secondments
-services through a real grpcio client against a real sscd on a real
+"""Domain suite: the Matchmaking, Collaborations, Agreements, Secondments and
+Radar services through a real grpcio client against a real sscd on a real
 PostgreSQL.
 
 Starts a throwaway PostgreSQL 15 cluster (tests/lib/pg_harness.py), runs
@@ -13,7 +13,9 @@ every list, idempotent retries, who sees and writes what (row-level
 security through the API, role by role), the phase machine, IATI status,
 agreements as of a date across versions, notice arithmetic, and a
 secondment's stay with the default and a configured long_stay_months (a
-second sscd on the same database). Prints PASS/FAIL per case and a final
+second sscd on the same database), and the deadline radar (its events and
+bands, filters, paging, refusals, what each role sees, and a configured
+[radar] lead_days through a second sscd). Prints PASS/FAIL per case and a final
 "N passed, M failed".
 
     /usr/bin/python3 tests/domain/domain_test.py --sscd BUILD/daemon/sscd \
@@ -21,6 +23,7 @@ second sscd on the same database). Prints PASS/FAIL per case and a final
 """
 
 import base64
+import datetime
 import os
 import re
 import sys
@@ -2632,6 +2635,213 @@ def case_audit_chain(env):
 
 
 # --------------------------------------------------------------------------
+# the deadline radar
+
+
+def radar_rows(events):
+    """Events as (date, days_left, band_days, band, kind, entity, entity_id,
+    title, organisation_ids) tuples."""
+    return [(e.date, e.days_left, e.band_days, e.band, e.kind, e.entity, e.entity_id,
+             e.title, list(e.organisation_ids)) for e in events]
+
+
+def radar_list(env, client="secretariat", sscd=None, page_size=500, **kw):
+    """Every event of Radar/List with request fields kw, paged."""
+    items, _ = list_all(env.radar(client, sscd=sscd).List,
+                        lambda pg: env.pb.ListRadarRequest(page=pg, **kw), "events",
+                        page_size=page_size)
+    return items
+
+
+def radar_world(env):
+    """A collaboration of its own (led by agency_c, in VN) with one deadline
+    of each kind the record has, so the radar's answers do not depend on
+    what other cases made: filtered by this collaboration, as of
+    2031-01-01, the secondment ends in 30 days, the agreement's last notice
+    day (30 June is a month end, 3 months' notice: 31 March) and the
+    matchmaking phase's planned end in 89, the agreement's end in 180."""
+    if getattr(env.fx, "radar", None):
+        return env.fx.radar
+    w = env.world
+    c = new_collab(env, title="Radar collaboration", lead_id=w.agency_c.id,
+                   started_on="2030-01-01", planned_start="2030-01-01",
+                   planned_end="2031-03-31")
+    a = new_agreement(env, title="Radar MoU", party_ids=[w.agency_c.id, w.erea.id],
+                      collaboration_id=c.id, effective_from="2030-01-01",
+                      effective_to="2031-06-30", notice_months=3, signed_on="2029-12-01")
+    s = new_secondment(env, collaboration_id=c.id, employer_id=w.agency_c.id,
+                       employee_ref="RADAR-1", expert_name="Radar Expert",
+                       starts_on="2030-06-01", ends_on="2031-01-31")
+    env.fx.radar = types.SimpleNamespace(collab=c, agreement=a, secondment=s)
+    return env.fx.radar
+
+
+def case_radar(env):
+    """Radar/List: each kind in date order with its days and band, the
+    organisations involved; the filters; paging by 1 and 2 with the composite
+    cursor; who sees which events (row-level security through the API)."""
+    pb, w = env.pb, env.world
+    r = radar_world(env)
+    c, a, s = r.collab, r.agreement, r.secondment
+    orgs_c = sorted([w.agency_c.id, w.erea.id, w.emb_vn.id])
+    orgs_a = sorted([w.agency_c.id, w.erea.id])
+    orgs_s = sorted([w.agency_c.id, w.erea.id])
+    want = [
+        ("2031-01-31", 30, 30, "30", pb.RADAR_EVENT_KIND_SECONDMENT_END, "secondment", s.id,
+         "Radar Expert", orgs_s),
+        ("2031-03-31", 89, 90, "90", pb.RADAR_EVENT_KIND_NOTICE_DEADLINE, "agreement", a.id,
+         "Radar MoU", orgs_a),
+        ("2031-03-31", 89, 90, "90", pb.RADAR_EVENT_KIND_PHASE_END, "collaboration", c.id,
+         "%s matchmaking" % c.reference, orgs_c),
+        ("2031-06-30", 180, 180, "180", pb.RADAR_EVENT_KIND_AGREEMENT_END, "agreement", a.id,
+         "Radar MoU", orgs_a),
+    ]
+    base = dict(as_of="2031-01-01", horizon_days=365, collaboration_id=c.id)
+    probs = Problems()
+    got = probs.run(radar_list, env, **base)
+    probs.run(check_eq, radar_rows(got or []), want, "the collaboration's events")
+    probs.run(check_eq, [e.collaboration_id for e in got or []], [c.id] * 4,
+              "collaboration_id of each event")
+    # The horizon counts both ends: 180 days takes the end on day 180, 179
+    # does not; the default horizon is the largest lead value, 180.
+    probs.run(lambda: check_eq(len(radar_list(env, **dict(base, horizon_days=180))), 4,
+                               "horizon 180: the end on day 180 is in"))
+    probs.run(lambda: check_eq(len(radar_list(env, **dict(base, horizon_days=179))), 3,
+                               "horizon 179: the end on day 180 is out"))
+    probs.run(lambda: check_eq(len(radar_list(env, **dict(base, horizon_days=0))), 4,
+                               "no horizon: 180 days"))
+    probs.run(lambda: check_eq(radar_rows(radar_list(env, **dict(base, as_of="2031-01-31",
+                                                                 horizon_days=1))),
+                               [("2031-01-31", 0, 0, "due",
+                                 pb.RADAR_EVENT_KIND_SECONDMENT_END, "secondment", s.id,
+                                 "Radar Expert", orgs_s)],
+                               "due on the day; nothing before as_of"))
+    # Filters.
+    probs.run(lambda: check_eq(
+        [e.kind for e in radar_list(env, kinds=[pb.RADAR_EVENT_KIND_PHASE_END,
+                                                pb.RADAR_EVENT_KIND_AGREEMENT_END], **base)],
+        [pb.RADAR_EVENT_KIND_PHASE_END, pb.RADAR_EVENT_KIND_AGREEMENT_END], "kinds"))
+    probs.run(lambda: check_eq(
+        [e.kind for e in radar_list(env, organisation_id=w.emb_vn.id, **base)],
+        [pb.RADAR_EVENT_KIND_PHASE_END], "organisation_id: the embassy is in the phase only"))
+    probs.run(lambda: check_eq(
+        len(radar_list(env, organisation_id=w.moe_ke.id, **base)), 0,
+        "organisation_id: an organisation not involved"))
+    # Paging: pages of 1 and 2 give the same list in the same order.
+    probs.run(check_paging, probs, "Radar/List", env.radar().List,
+              lambda pg: pb.ListRadarRequest(page=pg, **base), "events",
+              key=lambda e: e.cursor, at_least=4)
+    # Who sees what: the ministry above and the agency above agency_c, the
+    # auditor; not a sibling ministry; the embassy in VN the collaboration's
+    # and the secondment's, never an agreement's; not the embassy in KE.
+    everything = [(e[4], e[6]) for e in want]
+    no_agreements = [(e[4], e[6]) for e in want if e[5] != "agreement"]
+    for client, seen in (("ministry-a", everything), ("ministry-b", everything),
+                         ("auditor", everything), ("ministry-s", []),
+                         ("embassy-vn", no_agreements), ("embassy-ke", [])):
+        probs.run(lambda: check_eq([(e.kind, e.entity_id)
+                                    for e in radar_list(env, client, **base)], seen,
+                                   "events %s sees" % client))
+    probs.run(lambda: check_eq(
+        [e.entity for e in radar_list(env, "embassy-vn", as_of="2024-01-01",
+                                      horizon_days=3660) if e.entity == "agreement"], [],
+        "the embassy sees no agreement's deadline at all"))
+    probs.run(expect_error, lambda: env.radar("admin").List(
+        pb.ListRadarRequest(**base), timeout=T), PD, "role admin may not call",
+        what="admin")
+    probs.raise_if_any()
+
+
+def case_radar_today(env):
+    """as_of defaults to today (UTC): a secondment ending in 10 days is in
+    band 30 with 10 days left, one ending in 200 days is past the default
+    horizon (180) and "later" (-1) within 365. Today is read before and
+    after the calls, so a call across midnight is judged by either day."""
+    pb, w = env.pb, env.world
+    r = radar_world(env)
+    before = datetime.datetime.now(datetime.timezone.utc).date()
+    soon = before + datetime.timedelta(days=10)
+    late = before + datetime.timedelta(days=200)
+    for n, end in enumerate((soon, late)):
+        new_secondment(env, collaboration_id=r.collab.id, employer_id=w.agency_c.id,
+                       employee_ref="RADAR-T%d" % n, expert_name="Today %d" % n,
+                       starts_on=before.isoformat(), ends_on=end.isoformat())
+    kinds = [pb.RADAR_EVENT_KIND_SECONDMENT_END]
+    default = radar_list(env, collaboration_id=r.collab.id, kinds=kinds)
+    year = radar_list(env, collaboration_id=r.collab.id, kinds=kinds, horizon_days=365)
+    after = datetime.datetime.now(datetime.timezone.utc).date()
+    wants = []
+    for today in {before, after}:
+        d = lambda day: (day - today).days  # noqa: E731
+        wants.append(([(soon.isoformat(), d(soon), 30, "30", "Today 0")],
+                      [(soon.isoformat(), d(soon), 30, "30", "Today 0"),
+                       (late.isoformat(), d(late), -1, "later", "Today 1")]))
+    got = ([(e.date, e.days_left, e.band_days, e.band, e.title) for e in default],
+           [(e.date, e.days_left, e.band_days, e.band, e.title) for e in year])
+    check(got in wants, "as of today: got %s, want %s" % (got, wants[0]))
+
+
+def case_radar_validation(env):
+    """Radar/List refusals: INVALID_ARGUMENT naming the field and the rule,
+    nothing written."""
+    pb = env.pb
+    rd = env.radar()
+
+    def call(**kw):
+        return lambda: rd.List(pb.ListRadarRequest(**kw), timeout=T)
+
+    rows = [
+        ("horizon -1", call(horizon_days=-1), IA,
+         "horizon_days: must be between 1 and 3660, not -1"),
+        ("horizon 3661", call(horizon_days=3661), IA,
+         "horizon_days: must be between 1 and 3660, not 3661"),
+        ("horizon 4000", call(horizon_days=4000), IA, "horizon_days", "not 4000"),
+        ("unknown kind", call(kinds=[pb.RADAR_EVENT_KIND_REVIEW, 99]), IA, "kinds", "99"),
+        ("bad date", call(as_of="2031-02-30"), IA, "as_of: 2031-02-30 is not a calendar date"),
+        ("date form", call(as_of="31/01/2031"), IA, "as_of: must be a date as YYYY-MM-DD"),
+        ("negative collaboration", call(collaboration_id=-1), IA, "collaboration_id"),
+        ("negative organisation", call(organisation_id=-2), IA, "organisation_id"),
+        ("page token not ours", call(page=page(env, 2, "zzz")), IA, "page_token"),
+        ("cursor of another form", call(page=page(env, 2, token_of(env, "17"))), IA,
+         "page_token: not a token of this list"),
+        ("cursor of an unknown kind", call(page=page(env, 2, token_of(
+            env, "2031-01-31.deadline.1"))), IA, "page_token: not a token of this list"),
+        ("cursor not a date", call(page=page(env, 2, token_of(
+            env, "2031-02-30.review.1"))), IA, "page_token: not a token of this list"),
+    ]
+    run_table(env, rows, "Radar/List")
+
+
+def case_radar_lead_days(env):
+    """[radar] lead_days reaches the bands: a second sscd on the same
+    database with lead_days = 60,7 bands the same events by 7 and 60 days
+    (30 days left: band 60; 89 and 180: later) and looks 60 days ahead by
+    default, while the first sscd keeps 30, 90 and 180."""
+    pb = env.pb
+    r = radar_world(env)
+    base = dict(as_of="2031-01-01", collaboration_id=r.collab.id,
+                kinds=[pb.RADAR_EVENT_KIND_SECONDMENT_END, pb.RADAR_EVENT_KIND_PHASE_END,
+                       pb.RADAR_EVENT_KIND_AGREEMENT_END])
+    other = env.start_other("radar7", overrides={"radar": {"lead_days": "60,7"}},
+                            clients=("secretariat",))
+    try:
+        check_eq([(e.days_left, e.band_days, e.band)
+                  for e in radar_list(env, sscd=other, horizon_days=365, **base)],
+                 [(30, 60, "60"), (89, -1, "later"), (180, -1, "later")],
+                 "bands with lead_days 60,7")
+        check_eq([e.days_left for e in radar_list(env, sscd=other, **base)], [30],
+                 "the default horizon with lead_days 60,7: 60 days")
+        check_eq([(e.days_left, e.band_days) for e in radar_list(env, horizon_days=365,
+                                                                 **base)],
+                 [(30, 30), (89, 90), (180, 180)], "the first sscd: 30, 90, 180")
+    finally:
+        env.close_channels()
+        problems = other.stop()
+        env.others.remove(other)
+    check(not problems, "the second sscd: %s" % problems)
+
+
+# --------------------------------------------------------------------------
 
 
 CASES = [
@@ -2660,6 +2870,10 @@ CASES = [
     ("rls_embassies", case_rls_embassies),
     ("rls_readers", case_rls_readers),
     ("concurrent_state_changes", case_concurrent_state_changes),
+    ("radar", case_radar),
+    ("radar_today", case_radar_today),
+    ("radar_validation", case_radar_validation),
+    ("radar_lead_days", case_radar_lead_days),
     ("audit_chain", case_audit_chain),
 ]
 

@@ -81,6 +81,10 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.db_queue_max, 1024);
     assert_int_equal(cfg.idempotency_keep_h, 168);
     assert_int_equal(cfg.idempotency_sweep_s, 300);
+    assert_int_equal(cfg.radar_lead_count, 3);
+    assert_int_equal(cfg.radar_lead_days[0], 30);
+    assert_int_equal(cfg.radar_lead_days[1], 90);
+    assert_int_equal(cfg.radar_lead_days[2], 180);
     /* Defaults own nothing, so freeing them is harmless. */
     ssc_config_free(&cfg);
     ssc_config_free(&cfg);
@@ -707,6 +711,51 @@ static void test_buffer_limits(void **state)
                  "least 6665954 (8/7 of max_connection_buffer_bytes)");
 }
 
+/* Loads [radar] lead_days = value and checks the ascending list. */
+static void expect_leads(const char *value, const unsigned *want, unsigned n)
+{
+    char text[256];
+    ssc_config cfg;
+
+    snprintf(text, sizeof(text), TLS_OK "[radar]\nlead_days = %s\n", value);
+    expect_ok(text, &cfg);
+    assert_int_equal(cfg.radar_lead_count, n);
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(cfg.radar_lead_days[i], want[i]);
+    ssc_config_free(&cfg);
+}
+
+static void test_radar_lead_days(void **state)
+{
+    static const unsigned three[] = {30, 90, 180};
+    static const unsigned one[] = {3660};
+    static const unsigned ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const char *const bad[] = {
+        "",       "0",        "3661",
+        "30,30",  "30,90,60", "1,2,3,4,5,6,7,8,9,10,11",
+        "thirty", "30,",      ",30",
+        "30;90",  "30 90",    "-30",
+        "+30",    "30,0x5a",
+    };
+    char text[256], want[512];
+
+    (void)state;
+    expect_leads("180,90,30", three, 3); /* decreasing: kept ascending */
+    expect_leads("30,90,180", three, 3);
+    expect_leads(" 180 , 90,30", three, 3);
+    expect_leads("3660", one, 1);
+    expect_leads("10,9,8,7,6,5,4,3,2,1", ten, 10);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(text, sizeof(text), "[radar]\nlead_days = %s\n", bad[i]);
+        snprintf(want, sizeof(want),
+                 "sscd.ini:2: [radar] lead_days: must be 1 to 10 day counts "
+                 "between 1 and 3660, strictly decreasing or increasing, as "
+                 "in 180,90,30, not \"%s\"",
+                 bad[i]);
+        expect_error(text, want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -720,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_bad_integer),
         cmocka_unit_test(test_integer_forms),
         cmocka_unit_test(test_integer_ranges),
+        cmocka_unit_test(test_radar_lead_days),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_key_outside_section),

@@ -1,0 +1,68 @@
+/*
+ * cmd_radar.c - `ssc radar` (List of ssc.v1.Radar): the deadline radar, the
+ * dates of the record that fall due within a horizon, as a table of flags
+ * (verb.h).
+ *
+ * A verb without a noun: the radar is one list, so `ssc radar` is the
+ * command itself. Each event shows its date, the days left, its lead-time
+ * band ("due", a lead value such as 30, or "later"), its kind, what it
+ * concerns and the organisations involved.
+ *
+ * Entry points: cli_verb_radar.
+ */
+#include "cli.h"
+#include "output.h"
+#include "verb.h"
+
+#include "ssc/v1/radar.pb-c.h"
+
+#define V1(stem) ssc__v1__##stem
+
+static const cli_column event_columns[] = {
+    {"DATE", "date"},
+    {"DAYS", "days_left"},
+    {"BAND", "band"},
+    {"KIND", "kind"},
+    {"ENTITY", "entity"},
+    {"ID", "entity_id"},
+    {"COLLAB", "collaboration_id"},
+    {"ORGANISATIONS", "organisation_ids"},
+    {"WHAT", "title"},
+    {NULL, NULL},
+};
+
+static const cli_view event_view = {
+    .desc = &ssc__v1__radar_event__descriptor,
+    .columns = event_columns,
+    .list_key = "events",
+};
+
+const cli_verb cli_verb_radar = {
+    CLI_VERB("radar", "deadlines falling due: ends, notice, reviews",
+             "/ssc.v1.Radar/List", CLI_LIST, V1(list_radar_request),
+             V1(list_radar_response), &event_view),
+    .intro =
+        "Lists the dates that fall due from --as-of (default today) to\n"
+        "--within days later, both included, in date order, one page unless\n"
+        "--all: agreement ends, ends under notice, review dates, the last\n"
+        "day to give notice, secondment ends and the planned ends of\n"
+        "collaborations' current phases, of the records you may read. BAND\n"
+        "is the smallest lead value (sscd's [radar] lead_days, default\n"
+        "180,90,30) not below DAYS; due when DAYS is 0, later past every\n"
+        "lead value. With --json: {\"events\": [...], \"next_page_token\":\n"
+        "T}.\n",
+    .flags = CLI_FLAGS(
+        {"--within", "horizon_days", "DAYS",
+         "the horizon, 1 to 3660 days (default: the\n"
+         "largest lead value, 180)",
+         0, 1},
+        {"--as-of", "as_of", "DATE", "the date to look from, YYYY-MM-DD"},
+        {"--kind", "kinds", "K",
+         "only this kind: agreement-end, notice-end,\n"
+         "review, notice-deadline, secondment-end or\n"
+         "phase-end; once per kind"},
+        {"--collaboration", "collaboration_id", "ID",
+         "only the events of collaboration ID", 0, 1},
+        {"--organisation", "organisation_id", "ID",
+         "only the events organisation ID is involved in", 0, 1}),
+};
