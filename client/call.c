@@ -201,7 +201,7 @@ int cli_list_run(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
                  ProtobufCMessage *req, Ssc__V1__PageRequest **page_field,
                  const cli_paging *paging,
                  const ProtobufCMessageDescriptor *resp_desc,
-                 const cli_view *view)
+                 const cli_view *view, const cli_list_sink *sink)
 {
     Ssc__V1__PageRequest page = SSC__V1__PAGE_REQUEST__INIT;
     cli_pages pages;
@@ -213,11 +213,15 @@ int cli_list_run(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
     if (paging->token != NULL)
         page.page_token = (char *)paging->token;
     *page_field = &page;
-    rc = list_pages(ctx, cmd, path, req, &page, resp_desc, paging->all, &pages);
+    rc = list_pages(ctx, cmd, path, req, &page, resp_desc,
+                    paging->all || sink != NULL, &pages);
     *page_field = NULL;
     if (rc != 0)
         return rc;
-    show_pages(ctx, view, &pages);
+    if (sink != NULL)
+        rc = sink->write(cmd, sink->dest, pages.items, pages.n);
+    else
+        show_pages(ctx, view, &pages);
     pages_free(&pages);
-    return CLI_EXIT_OK;
+    return rc;
 }

@@ -63,18 +63,29 @@ typedef struct cli_paging {
         "--all", NULL, &(p)->all                                               \
     }
 
+/* Where a list's items go instead of the view: to write(), which gets
+ * every item of every page (the list is followed to its end) and dest, the
+ * destination its flag named (a file). write() returns the exit status,
+ * having said why when it is not 0. */
+typedef struct cli_list_sink {
+    int (*write)(const cli_cmd *cmd, const char *dest,
+                 const ProtobufCMessage *const *items, size_t n);
+    const char *dest;
+} cli_list_sink;
+
 /* Runs a list command once its own options are checked: checks --page-size
  * (a usage error otherwise), points *page_field (req's page) at the page
  * asked for, calls the List method path for one page, or with --all for
  * every page (passing next_page_token back until it comes back empty), and
  * prints the items (the response's one repeated message field, response of
  * type resp_desc) through view; when more pages remain and stdout is a
- * terminal, a hint on stderr names the --page-token to go on with. Returns
- * the exit status, having printed why when it is not 0. */
+ * terminal, a hint on stderr names the --page-token to go on with. With a
+ * sink (may be NULL) every page goes to the sink instead. Returns the exit
+ * status, having printed why when it is not 0. */
 int cli_list_run(cli_ctx *ctx, const cli_cmd *cmd, const char *path,
                  ProtobufCMessage *req, Ssc__V1__PageRequest **page_field,
                  const cli_paging *paging,
                  const ProtobufCMessageDescriptor *resp_desc,
-                 const cli_view *view);
+                 const cli_view *view, const cli_list_sink *sink);
 
 #endif

@@ -11,10 +11,13 @@
  * Entry points: cli_verb_radar.
  */
 #include "cli.h"
+#include "ics.h"
 #include "output.h"
 #include "verb.h"
 
 #include "ssc/v1/radar.pb-c.h"
+
+#include <string.h>
 
 #define V1(stem) ssc__v1__##stem
 
@@ -36,6 +39,19 @@ static const cli_view event_view = {
     .columns = event_columns,
     .list_key = "events",
 };
+
+/* An --ics file that cannot be written is a usage error before any call. */
+static int prepare(const cli_cmd *self, cli_given *given, ProtobufCMessage *req)
+{
+    const cli_verb *v = cli_verb_of(self);
+
+    (void)req;
+    for (size_t i = 0; v->flags[i].name != NULL; i++)
+        if (strcmp(v->flags[i].name, v->sink_flag) == 0 &&
+            given->flag[i] != NULL)
+            return cli_ics_writable(self, given->flag[i]);
+    return 0;
+}
 
 const cli_verb cli_verb_radar = {
     CLI_VERB("radar", "deadlines falling due: ends, notice, reviews",
@@ -64,5 +80,12 @@ const cli_verb cli_verb_radar = {
         {"--collaboration", "collaboration_id", "ID",
          "only the events of collaboration ID", 0, 1},
         {"--organisation", "organisation_id", "ID",
-         "only the events organisation ID is involved in", 0, 1}),
+         "only the events organisation ID is involved in", 0, 1},
+        {"--ics", NULL, "FILE",
+         "write every page to FILE as iCalendar\n"
+         "(RFC 5545) instead of the table: one all-day\n"
+         "event each, its UID the same when it moves"}),
+    .prepare = prepare,
+    .sink_flag = "--ics",
+    .sink = cli_radar_ics,
 };

@@ -362,6 +362,15 @@ static int build(run *r, ProtobufCMessage *req)
 
 /* ---- the call ----------------------------------------------------------- */
 
+/* The destination the verb's sink flag names, or NULL when not given. */
+static const char *sink_dest(const run *r)
+{
+    for (size_t i = 0; r->v->sink_flag != NULL && i < count(r->v->flags); i++)
+        if (strcmp(r->v->flags[i].name, r->v->sink_flag) == 0)
+            return r->given.flag[i];
+    return NULL;
+}
+
 static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
 {
     const cli_verb *v = r->v;
@@ -371,11 +380,12 @@ static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
 
     if (v->kind == CLI_LIST) {
         const ProtobufCFieldDescriptor *page = field_of(v, "page");
+        cli_list_sink sink = {v->sink, sink_dest(r)};
 
         return cli_list_run(
             ctx, r->self, v->path, req,
             (Ssc__V1__PageRequest **)((char *)req + page->offset), &r->paging,
-            v->response, v->view);
+            v->response, v->view, sink.dest != NULL ? &sink : NULL);
     }
     if (v->kind == CLI_WRITE) {
         const char *key = cli_idem_key(ctx, r->self, r->key, keybuf);

@@ -87,6 +87,12 @@ struct cli_verb {
     /* Shows the answer instead of view. Returns the exit status. */
     int (*answer)(cli_ctx *ctx, const cli_cmd *self,
                   const ProtobufCMessage *resp);
+    /* A list verb's other destination: when the flag named sink_flag (one
+     * of flags, field NULL) is given, every page is fetched and its items
+     * go to sink (call.h) with the flag's value, instead of view. */
+    const char *sink_flag;
+    int (*sink)(const cli_cmd *cmd, const char *dest,
+                const ProtobufCMessage *const *items, size_t n);
 };
 
 /* The head of a verb's table, the descriptors named by their protobuf-c

@@ -11,11 +11,11 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config ca-certificates openssl
   libuv1-dev libssl-dev libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler
-  protobuf-compiler libpq-dev libinih-dev libjansson-dev libcsv-dev zlib1g-dev
+  protobuf-compiler libpq-dev libinih-dev libjansson-dev libcsv-dev zlib1g-dev libical-dev
   grpc-proto postgresql-15 postgresql-client-15 procps acl libcmocka-dev
 )
 test_pkgs=(
-  libcmocka-dev python3 python3-grpcio python3-grpc-tools python3-h2
+  libcmocka-dev python3 python3-grpcio python3-grpc-tools python3-h2 python3-icalendar
   grpc-proto nghttp2-client nghttp2-server clang-format cppcheck jq
 )
 # libFuzzer campaigns (tests/fuzz/README.md): clang and its runtimes, which

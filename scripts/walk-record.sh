@@ -165,3 +165,6 @@ echo "    (3 months before its end) and its end of 2013"
 as secretariat radar --as-of 2013-01-01 --within 365 --all
 echo "==> ... and today, 180 days ahead (the largest lead value)"
 as secretariat radar --all
+echo "==> ... and the 2013 deadlines as a calendar to subscribe to (RFC 5545; each event's"
+echo "    UID stays when it moves, so a calendar updates it rather than adding another)"
+as secretariat radar --as-of 2013-01-01 --within 365 --ics "$var/radar-2013.ics"

@@ -445,6 +445,46 @@ as ministry-a --json radar
 check "radar as of today: events from today on, in order" \
   "all(e['days_left'] >= 0 for e in d['events']) and d['events'] == sorted(d['events'], key=lambda e: e['date'])"
 
+# ---- the radar as a calendar -----------------------------------------------------------------
+
+# `ssc radar --ics FILE` writes every page as iCalendar; an independent reader
+# (Debian's python3-icalendar) must find the same events as --json, one
+# all-day VEVENT each, with UIDs made of what the event is. After the
+# secondment is extended, exporting again moves its event and keeps its UID,
+# so a calendar updates it instead of adding a second one.
+# ics_events FILE : prints [(uid, date, summary)] of FILE's VEVENTs as JSON.
+ics_events() {
+  "$python" -c '
+import json, sys, icalendar
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+assert cal["VERSION"] == "2.0" and cal["PRODID"], "no VERSION or PRODID"
+print(json.dumps([(str(e["UID"]), e["DTSTART"].dt.isoformat(), str(e["SUMMARY"]),
+                   str(e["DTSTAMP"].dt.tzinfo)) for e in cal.walk("VEVENT")]))
+' "$1" 2>"$tmp/ics.err"
+}
+as ministry-a --json radar --as-of 2024-01-01 --within 3660 --page-size 1 --all
+want_ics=$(js '[[e["kind"] + "." + e["entity"] + "." + str(e["entity_id"]) + "@radar.ssc", e["date"]] for e in d["events"]]')
+as ministry-a radar --as-of 2024-01-01 --within 3660 --page-size 1 --ics "$tmp/radar.ics"
+expect "radar --ics FILE" 0
+first_ics=$(ics_events "$tmp/radar.ics")
+out=$first_ics
+check "radar --ics: the events of --json, every page, one VEVENT each, UIDs by kind and entity" \
+  "[[u, day] for u, day, _, _ in d] == $want_ics and len(d) >= 2 and all(tz == 'UTC' for _, _, _, tz in d)"
+check "radar --ics: a secondment's end as an all-day event named by its kind" \
+  "['secondment-end.secondment.$se1@radar.ssc', '2025-08-31', 'secondment-end: Bo Hansen', 'UTC'] in d"
+grep -q $'\r$' "$tmp/radar.ics" && pass "radar --ics: CRLF line ends (RFC 5545)" ||
+  fail "radar --ics: CRLF line ends (RFC 5545)" "no CR in $tmp/radar.ics"
+as ministry-a --json secondment amend "$se1" --to 2025-09-30
+expect "secondment amend --to (for the calendar)" 0
+as ministry-a radar --as-of 2024-01-01 --within 3660 --ics "$tmp/radar.ics"
+expect "radar --ics FILE again" 0
+out=$(ics_events "$tmp/radar.ics")
+check "radar --ics again: the moved event keeps its UID, the others are as they were" \
+  "[e for e in d if e[0] != 'secondment-end.secondment.$se1@radar.ssc'] == [e for e in $first_ics if e[0] != 'secondment-end.secondment.$se1@radar.ssc'] and [e[1] for e in d if e[0] == 'secondment-end.secondment.$se1@radar.ssc'] == ['2025-09-30']"
+as ministry-a radar --ics "$tmp/no-such-dir/radar.ics"
+expect_err "radar --ics into a missing directory: usage (2), nothing sent" 2 \
+  '^ssc: radar: --ics .*/no-such-dir/radar.ics: No such file or directory'
+
 # ---- idempotency keys ---------------------------------------------------------------------
 
 as embassy-vn --json demand add --sector 23110 --title "Keyed" --priority 2 \
