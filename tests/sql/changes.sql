@@ -1,0 +1,97 @@
+-- The change stream's store side (0026): the changes each role may read,
+-- in sequence order after a sequence number, filtered by kind; who sees a
+-- change is who may read its entity now.
+\ir domain_fixtures.psql
+
+-- The record: DEA (ministry, parent of DMI) with a collaboration in Viet
+-- Nam and an agreement; DUR, its sibling, with one in Kenya; the embassy in
+-- Viet Nam screens a demand signal.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/changes');
+SELECT c->>'id' AS collaboration FROM ssc.collab_create('{"reference": "CH-DEA", "title": "DEA in VN", "country": "VN",
+  "partner_ids": [9], "sectors": [{"code": "23110", "percentage": 100}], "started_on": "2024-01-01"}'::jsonb, NULL) c;
+SELECT a->>'id' AS agreement FROM ssc.agreement_create('{"kind": "mou", "title": "DEA MoU", "party_ids": [2, 9],
+  "effective_from": "2024-01-01"}'::jsonb, NULL) a;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dur', '{ministry}', '/changes');
+SELECT c->>'id' AS collaboration FROM ssc.collab_create('{"reference": "CH-DUR", "title": "DUR in KE", "country": "KE",
+  "partner_ids": [12], "sectors": [{"code": "23112", "percentage": 100}], "started_on": "2024-01-01"}'::jsonb, NULL) c;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=embassy-vn', '{embassy}', '/changes');
+SELECT d->>'id' AS signal FROM ssc.demand_create('{"sectors": ["23110"], "title": "VN grid", "priority": 1,
+  "screened_on": "2024-03-01"}'::jsonb, NULL) d;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/changes');
+SELECT c->>'phase' AS phase FROM ssc.collab_transition('{"id": 1, "to_phase": "inception", "on_date": "2024-02-01"}'::jsonb, NULL) c;
+COMMIT;
+
+CREATE FUNCTION pg_temp.changes(who text, p jsonb, after text DEFAULT '', lim int DEFAULT 500)
+  RETURNS TABLE (seq bigint, entity text, entity_id text, method text, after_has_id boolean) AS $$
+DECLARE
+  r text;
+BEGIN
+  r := (SELECT x.role FROM ssc.begin_call('', who, '{secretariat,auditor,ministry,embassy,admin}', '/ssc.v1.Changes/Watch') x);
+  RETURN QUERY SELECT (e->>'seq')::bigint, e->>'entity', e->>'entity_id', e->>'method',
+                      (e->'after') ? 'id' OR e->>'entity' = 'agreement_version'
+                 FROM jsonb_array_elements(ssc.changes_list(p, after, lim)) e;
+END
+$$ LANGUAGE plpgsql;
+
+-- The auditor sees every change since the start (organisations and
+-- principals of the fixtures included), in sequence order.
+BEGIN;
+SELECT count(*) AS changes, min(seq) AS first, bool_and(seq > 0) AS positive,
+       array_agg(seq ORDER BY seq) = array_agg(seq) AS in_order
+  FROM pg_temp.changes('CN=auditor', '{}');
+ROLLBACK;
+
+-- The domain changes, role by role (organisations and principals left out
+-- with kinds).
+BEGIN;
+SELECT who, string_agg(entity || ':' || entity_id, ' ' ORDER BY seq) AS sees
+  FROM (VALUES ('CN=auditor'), ('CN=secretariat'), ('CN=kefm'), ('CN=dea'), ('CN=dmi'), ('CN=dur'),
+               ('CN=dst'), ('CN=embassy-vn'), ('CN=embassy-ke')) w (who),
+       LATERAL pg_temp.changes(who, '{"kinds": ["collaboration", "collaboration_transition", "agreement",
+         "agreement_version", "demand_signal"]}') c
+ GROUP BY who ORDER BY who;
+ROLLBACK;
+
+-- Every change carries the entity as it is after it.
+BEGIN;
+SELECT bool_and(after_has_id) AS every_after_is_the_entity FROM pg_temp.changes('CN=auditor', '{}');
+ROLLBACK;
+
+-- After a sequence number: exactly the later ones, so a watcher that
+-- resumes after the last one it saw gets no gap and no duplicate; paging
+-- by the last seq of each page gives the whole list.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=auditor', '{auditor}', '/ssc.v1.Changes/Watch');
+SELECT (SELECT array_agg((e->>'seq')::bigint) FROM jsonb_array_elements(ssc.changes_list('{}', '', 500)) e)
+       = (SELECT array_agg((e->>'seq')::bigint) FROM jsonb_array_elements(ssc.changes_list('{}', '', 3)) e)
+         || (SELECT array_agg((e->>'seq')::bigint) FROM jsonb_array_elements(ssc.changes_list('{}',
+               (SELECT max((e->>'seq')::bigint)::text FROM jsonb_array_elements(ssc.changes_list('{}', '', 3)) e), 500)) e)
+       AS resumed_whole;
+SELECT jsonb_array_length(ssc.changes_list('{}', '999999', 500)) AS after_the_last;
+ROLLBACK;
+
+-- Refusals.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Changes/Watch');
+SELECT ssc.changes_list('{"kinds": ["payroll"]}', '', 10);
+SELECT ssc.changes_list('{"kinds": "agreement"}', '', 10);
+SELECT ssc.changes_list('{}', '-1', 10);
+SELECT ssc.changes_list('{}', '1234567890123456789', 10);
+ROLLBACK;
+
+-- Without a call, nothing.
+SELECT count(*) AS without_a_call FROM ssc.audit;
+SELECT ssc.change_visible('agreement', '1') AS visible_without_a_call;
+
+-- Every commit that audits notifies ssc_changes once, with no payload: a
+-- trigger for each statement, folded into one notification per
+-- transaction by PostgreSQL.
+SELECT tgname, tgtype & 1 = 0 AS per_statement, tgfoid::regproc AS function
+  FROM pg_trigger WHERE tgrelid = 'ssc.audit'::regclass AND NOT tgisinternal;
