@@ -15,7 +15,8 @@
 -- the entity's own row-level security (change_visible, one branch per
 -- audited entity). The policy audit_select_changes adds this to 0005's
 -- audit_select (policies are permissive: a row either lets through is
--- read). An entity that has no branch here is seen only by the roles that
+-- read), within a call of Changes/Watch only, so Audit/List keeps its
+-- rule. An entity that has no branch here is seen only by the roles that
 -- read everything, so a new audited table stays hidden until its branch
 -- is added, in the migration that makes it.
 --
@@ -67,8 +68,11 @@ BEGIN
 END
 $$;
 
+-- Only within a change-stream call: Audit/List keeps 0005's rule (a
+-- ministry reads the entries its own organisation made).
 CREATE POLICY audit_select_changes ON ssc.audit FOR SELECT
-  USING (ssc.change_visible(entity, entity_id));
+  USING (pg_catalog.current_setting('ssc.method', true) = '/ssc.v1.Changes/Watch'
+         AND ssc.change_visible(entity, entity_id));
 
 -- The entities a change can be of, for the kinds filter.
 CREATE FUNCTION ssc.change_kinds() RETURNS text[]

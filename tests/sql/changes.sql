@@ -59,6 +59,13 @@ SELECT who, string_agg(entity || ':' || entity_id, ' ' ORDER BY seq) AS sees
  GROUP BY who ORDER BY who;
 ROLLBACK;
 
+-- Only a change-stream call widens the audit: in Audit/List a ministry
+-- still reads only what its own organisation did (0005).
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dur', '{ministry}', '/ssc.v1.Audit/List');
+SELECT array_agg(entity || ':' || entity_id ORDER BY seq) AS dur_in_audit_list FROM ssc.audit;
+ROLLBACK;
+
 -- Every change carries the entity as it is after it.
 BEGIN;
 SELECT bool_and(after_has_id) AS every_after_is_the_entity FROM pg_temp.changes('CN=auditor', '{}');
