@@ -117,35 +117,27 @@ BEGIN
 END
 $$;
 
--- The version agreed on d: the latest signed on or before d. An amendment
--- signed before it takes effect already moves the planned end (and the
--- last day to give notice); one not yet signed does not.
-CREATE FUNCTION ssc.agreement_version_agreed(a_id bigint, d date) RETURNS ssc.agreement_versions
-  LANGUAGE plpgsql STABLE
-  SET search_path = ssc, pg_temp
-AS $$
-BEGIN
-  RETURN (SELECT v FROM ssc.agreement_versions v
-           WHERE v.agreement_id = a_id AND v.signed_on <= d
-           ORDER BY v.number DESC LIMIT 1);
-END
-$$;
-
 CREATE FUNCTION ssc.radar_agreement_end(as_of date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
+  -- From the versions ending in the window (agreement_versions_end_idx),
+  -- those that are the version agreed on as_of.
   RETURN QUERY
     SELECT w.effective_to, 'agreement_end'::text, 'agreement'::text, a.id, a.title,
            a.collaboration_id, ssc.radar_orgs(a.party_ids)
-      FROM ssc.agreements a
-      CROSS JOIN LATERAL ssc.agreement_version_on(a.id, as_of) v
-      CROSS JOIN LATERAL ssc.agreement_version_agreed(a.id, as_of) w
+      FROM ssc.agreement_versions w
+      JOIN ssc.agreements a ON a.id = w.agreement_id
      WHERE ssc.reads_agreements()
        AND w.effective_to BETWEEN as_of AND until
-       AND ssc.agreement_status(a, v, as_of) IN ('signed', 'active');
+       AND w.signed_on <= as_of
+       AND NOT EXISTS (SELECT FROM ssc.agreement_versions x
+                        WHERE x.agreement_id = w.agreement_id AND x.number > w.number
+                          AND x.signed_on <= as_of)
+       AND ssc.agreement_status(a, ssc.agreement_version_on(a.id, as_of), as_of)
+           IN ('signed', 'active');
 END
 $$;
 
@@ -160,9 +152,9 @@ BEGIN
            a.collaboration_id, ssc.radar_orgs(a.party_ids)
       FROM ssc.agreements a
      WHERE ssc.reads_agreements()
+       AND a.ends_on BETWEEN as_of AND until
        AND a.notice_on <= as_of
-       AND (a.terminated_on IS NULL OR a.terminated_on > as_of)
-       AND a.ends_on BETWEEN as_of AND until;
+       AND (a.terminated_on IS NULL OR a.terminated_on > as_of);
 END
 $$;
 
@@ -172,13 +164,16 @@ CREATE FUNCTION ssc.radar_review(as_of date, until date)
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
+  -- From the versions with a review in the window (agreement_versions_
+  -- review_idx), those in force on as_of.
   RETURN QUERY
     SELECT v.review_on, 'review'::text, 'agreement'::text, a.id, a.title,
            a.collaboration_id, ssc.radar_orgs(a.party_ids)
-      FROM ssc.agreements a
-      CROSS JOIN LATERAL ssc.agreement_version_on(a.id, as_of) v
+      FROM ssc.agreement_versions v
+      JOIN ssc.agreements a ON a.id = v.agreement_id
      WHERE ssc.reads_agreements()
        AND v.review_on BETWEEN as_of AND until
+       AND v.number = (ssc.agreement_version_on(a.id, as_of)).number
        AND (a.notice_on IS NULL OR a.notice_on > as_of OR v.review_on <= a.ends_on)
        AND ssc.agreement_status(a, v, as_of) IN ('draft', 'signed', 'active', 'notice_given');
 END
@@ -190,18 +185,21 @@ CREATE FUNCTION ssc.radar_notice_deadline(as_of date, until date)
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
+  -- From the versions whose last notice day (notice_day, 0017's
+  -- last_notice_day) is in the window, those agreed on as_of.
   RETURN QUERY
-    SELECT d.last_day, 'notice_deadline'::text, 'agreement'::text, a.id, a.title,
-           a.collaboration_id, ssc.radar_orgs(a.party_ids)
-      FROM ssc.agreements a
-      CROSS JOIN LATERAL ssc.agreement_version_on(a.id, as_of) v
-      CROSS JOIN LATERAL ssc.agreement_version_agreed(a.id, as_of) w
-      CROSS JOIN LATERAL (SELECT ssc.last_notice_day(w.effective_to, w.notice_months)
-                            AS last_day) d
+    SELECT w.notice_day, 'notice_deadline'::text,
+           'agreement'::text, a.id, a.title, a.collaboration_id, ssc.radar_orgs(a.party_ids)
+      FROM ssc.agreement_versions w
+      JOIN ssc.agreements a ON a.id = w.agreement_id
      WHERE ssc.reads_agreements()
-       AND w.notice_months > 0
-       AND d.last_day BETWEEN as_of AND until
-       AND ssc.agreement_status(a, v, as_of) IN ('signed', 'active');
+       AND w.notice_day BETWEEN as_of AND until
+       AND w.signed_on <= as_of
+       AND NOT EXISTS (SELECT FROM ssc.agreement_versions x
+                        WHERE x.agreement_id = w.agreement_id AND x.number > w.number
+                          AND x.signed_on <= as_of)
+       AND ssc.agreement_status(a, ssc.agreement_version_on(a.id, as_of), as_of)
+           IN ('signed', 'active');
 END
 $$;
 
@@ -235,6 +233,22 @@ BEGIN
      WHERE ph.planned_end BETWEEN as_of AND until;
 END
 $$;
+
+-- Each kind reads from an index on its date, so a call costs the events
+-- in its window, not the size of the record (tests/sql/radar_scale.sql).
+CREATE INDEX agreement_versions_end_idx ON ssc.agreement_versions (effective_to);
+CREATE INDEX agreement_versions_review_idx ON ssc.agreement_versions (review_on);
+-- The last day to give notice, kept with the version so that its index
+-- can serve the radar: an index on the expression cannot, because the
+-- expression is not leakproof and row-level security evaluates the
+-- policies of agreement_versions before any such condition.
+ALTER TABLE ssc.agreement_versions
+  ADD COLUMN notice_day date GENERATED ALWAYS AS
+    (CASE WHEN notice_months > 0 THEN ssc.last_notice_day(effective_to, notice_months) END) STORED;
+CREATE INDEX agreement_versions_notice_day_idx ON ssc.agreement_versions (notice_day);
+CREATE INDEX agreements_ends_idx ON ssc.agreements (ends_on);
+CREATE INDEX secondments_ends_idx ON ssc.secondments (ends_on) WHERE cancelled_on IS NULL;
+CREATE INDEX collaboration_phases_end_idx ON ssc.collaboration_phases (planned_end);
 
 -- Every kind's events in [as_of, until], of the kinds asked for: the one
 -- place the kinds come together. A kind not asked for is a one-time filter,
@@ -376,7 +390,7 @@ $$;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   ssc.radar_lead_days(), ssc.radar_band(int, int[]), ssc.radar_band_name(int),
-  ssc.radar_kinds(), ssc.radar_orgs(bigint[]), ssc.agreement_version_agreed(bigint, date),
+  ssc.radar_kinds(), ssc.radar_orgs(bigint[]),
   ssc.radar_agreement_end(date, date), ssc.radar_notice_end(date, date),
   ssc.radar_review(date, date), ssc.radar_notice_deadline(date, date),
   ssc.radar_secondment_end(date, date), ssc.radar_phase_end(date, date),

@@ -292,3 +292,41 @@ SELECT sum(r.got) AS got, sum(r.seq_scans) AS seq_scans, sum(r.rows_read) AS row
   FROM generate_series(101, 110) c,
        LATERAL pg_temp.reads('CN=secretariat', 'agreement_list', jsonb_build_object('collaboration_id', c), '') r;
 ROLLBACK;
+
+-- ---- the radar (0025) on the same tables -------------------------------------------
+
+-- Each kind of event reads from an index on its date, so a call costs the
+-- events in its window, not the size of the record: a month with no
+-- deadline reads next to nothing, as the secretariat, a ministry and an
+-- embassy, with no sequential scan of the big tables. (The days of 2030
+-- when 10,000 agreements end at once cost those 10,000: see sql/API.md.)
+CREATE FUNCTION pg_temp.radar_reads(who text, p jsonb,
+                                    OUT got int, OUT seq_scans bigint, OUT rows_read bigint)
+  LANGUAGE plpgsql
+AS $$
+DECLARE
+  ts regclass[] := ARRAY['ssc.agreements', 'ssc.agreement_versions', 'ssc.secondments',
+                         'ssc.collaboration_phases', 'ssc.collaborations']::regclass[];
+  s0 bigint;
+  r0 bigint;
+BEGIN
+  PERFORM ssc.begin_call('', who, '{secretariat,ministry,embassy}', '/domain_indexes');
+  SELECT sum(x.seq_scan), sum(x.seq_tup_read + coalesce(x.idx_tup_fetch, 0)) INTO s0, r0
+    FROM pg_stat_xact_user_tables x WHERE x.relid = ANY (ts);
+  got := jsonb_array_length(ssc.radar_list(p, '', 51));
+  SELECT sum(x.seq_scan) - s0, sum(x.seq_tup_read + coalesce(x.idx_tup_fetch, 0)) - r0
+    INTO seq_scans, rows_read
+    FROM pg_stat_xact_user_tables x WHERE x.relid = ANY (ts);
+END
+$$;
+BEGIN;
+SELECT who, p, r.*
+  FROM (VALUES
+    (1, 'CN=secretariat', '{"as_of": "2026-01-01", "horizon_days": 30}'),
+    (2, 'CN=secretariat', '{"as_of": "2026-01-01", "horizon_days": 30, "kinds": ["notice_deadline"]}'),
+    (3, 'CN=dst', '{"as_of": "2026-01-01", "horizon_days": 30}'),
+    (4, 'CN=embassy-ke', '{"as_of": "2026-01-01", "horizon_days": 30}'),
+    (5, 'CN=secretariat', '{"as_of": "2020-06-01", "horizon_days": 30, "kinds": ["secondment_end"]}')) v (n, who, p),
+    LATERAL pg_temp.radar_reads(who, p::jsonb) r
+ ORDER BY n;
+ROLLBACK;
