@@ -235,7 +235,7 @@ END
 $$;
 
 -- Each kind reads from an index on its date, so a call costs the events
--- in its window, not the size of the record (tests/sql/radar_scale.sql).
+-- in its window, not the size of the record (tests/sql/domain_indexes.sql).
 CREATE INDEX agreement_versions_end_idx ON ssc.agreement_versions (effective_to);
 CREATE INDEX agreement_versions_review_idx ON ssc.agreement_versions (review_on);
 -- The last day to give notice, kept with the version so that its index
