@@ -44,7 +44,9 @@
 --
 -- Adding a kind (an application waiting for a decision, an allocation's
 -- period ending): in a new migration, (1) a function
--- ssc.radar_<kind>(as_of date, until date) RETURNS SETOF ssc.radar_event,
+-- ssc.radar_<kind>(as_of date, from_d date, until date) RETURNS SETOF
+-- ssc.radar_event, its events dated from_d to until as the record stands
+-- on as_of, read through an index on its date,
 -- PL/pgSQL, SECURITY INVOKER, reading its tables as the caller; (2) CREATE
 -- OR REPLACE ssc.radar_kinds() with the word appended; (3) CREATE OR
 -- REPLACE ssc.radar_events() with one more UNION ALL branch, guarded by
@@ -117,7 +119,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION ssc.radar_agreement_end(as_of date, until date)
+CREATE FUNCTION ssc.radar_agreement_end(as_of date, from_d date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -131,7 +133,7 @@ BEGIN
       FROM ssc.agreement_versions w
       JOIN ssc.agreements a ON a.id = w.agreement_id
      WHERE ssc.reads_agreements()
-       AND w.effective_to BETWEEN as_of AND until
+       AND w.effective_to BETWEEN from_d AND until
        AND w.signed_on <= as_of
        AND NOT EXISTS (SELECT FROM ssc.agreement_versions x
                         WHERE x.agreement_id = w.agreement_id AND x.number > w.number
@@ -141,7 +143,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION ssc.radar_notice_end(as_of date, until date)
+CREATE FUNCTION ssc.radar_notice_end(as_of date, from_d date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -152,13 +154,13 @@ BEGIN
            a.collaboration_id, ssc.radar_orgs(a.party_ids)
       FROM ssc.agreements a
      WHERE ssc.reads_agreements()
-       AND a.ends_on BETWEEN as_of AND until
+       AND a.ends_on BETWEEN from_d AND until
        AND a.notice_on <= as_of
        AND (a.terminated_on IS NULL OR a.terminated_on > as_of);
 END
 $$;
 
-CREATE FUNCTION ssc.radar_review(as_of date, until date)
+CREATE FUNCTION ssc.radar_review(as_of date, from_d date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -172,14 +174,14 @@ BEGIN
       FROM ssc.agreement_versions v
       JOIN ssc.agreements a ON a.id = v.agreement_id
      WHERE ssc.reads_agreements()
-       AND v.review_on BETWEEN as_of AND until
+       AND v.review_on BETWEEN from_d AND until
        AND v.number = (ssc.agreement_version_on(a.id, as_of)).number
        AND (a.notice_on IS NULL OR a.notice_on > as_of OR v.review_on <= a.ends_on)
        AND ssc.agreement_status(a, v, as_of) IN ('draft', 'signed', 'active', 'notice_given');
 END
 $$;
 
-CREATE FUNCTION ssc.radar_notice_deadline(as_of date, until date)
+CREATE FUNCTION ssc.radar_notice_deadline(as_of date, from_d date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -193,7 +195,7 @@ BEGIN
       FROM ssc.agreement_versions w
       JOIN ssc.agreements a ON a.id = w.agreement_id
      WHERE ssc.reads_agreements()
-       AND w.notice_day BETWEEN as_of AND until
+       AND w.notice_day BETWEEN from_d AND until
        AND w.signed_on <= as_of
        AND NOT EXISTS (SELECT FROM ssc.agreement_versions x
                         WHERE x.agreement_id = w.agreement_id AND x.number > w.number
@@ -203,7 +205,7 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION ssc.radar_secondment_end(as_of date, until date)
+CREATE FUNCTION ssc.radar_secondment_end(as_of date, from_d date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -214,11 +216,11 @@ BEGIN
            s.collaboration_id, ssc.radar_orgs(ARRAY[s.employer_id, s.host_id, s.lead_id])
       FROM ssc.secondments s
      WHERE s.cancelled_on IS NULL
-       AND s.ends_on BETWEEN as_of AND until;
+       AND s.ends_on BETWEEN from_d AND until;
 END
 $$;
 
-CREATE FUNCTION ssc.radar_phase_end(as_of date, until date)
+CREATE FUNCTION ssc.radar_phase_end(as_of date, from_d date, until date)
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -230,7 +232,7 @@ BEGIN
            ssc.radar_orgs(c.lead_id || c.partner_ids || c.embassy_id)
       FROM ssc.collaborations c
       JOIN ssc.collaboration_phases ph ON ph.collaboration_id = c.id AND ph.phase = c.phase
-     WHERE ph.planned_end BETWEEN as_of AND until;
+     WHERE ph.planned_end BETWEEN from_d AND until;
 END
 $$;
 
@@ -253,24 +255,24 @@ CREATE INDEX collaboration_phases_end_idx ON ssc.collaboration_phases (planned_e
 -- Every kind's events in [as_of, until], of the kinds asked for: the one
 -- place the kinds come together. A kind not asked for is a one-time filter,
 -- so its function does not run.
-CREATE FUNCTION ssc.radar_events(as_of date, until date, kinds text[])
+CREATE FUNCTION ssc.radar_events(as_of date, from_d date, until date, kinds text[])
   RETURNS SETOF ssc.radar_event
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
   RETURN QUERY
-    SELECT * FROM ssc.radar_agreement_end(as_of, until) WHERE 'agreement_end' = ANY (kinds)
+    SELECT * FROM ssc.radar_agreement_end(as_of, from_d, until) WHERE 'agreement_end' = ANY (kinds)
     UNION ALL
-    SELECT * FROM ssc.radar_notice_end(as_of, until) WHERE 'notice_end' = ANY (kinds)
+    SELECT * FROM ssc.radar_notice_end(as_of, from_d, until) WHERE 'notice_end' = ANY (kinds)
     UNION ALL
-    SELECT * FROM ssc.radar_review(as_of, until) WHERE 'review' = ANY (kinds)
+    SELECT * FROM ssc.radar_review(as_of, from_d, until) WHERE 'review' = ANY (kinds)
     UNION ALL
-    SELECT * FROM ssc.radar_notice_deadline(as_of, until) WHERE 'notice_deadline' = ANY (kinds)
+    SELECT * FROM ssc.radar_notice_deadline(as_of, from_d, until) WHERE 'notice_deadline' = ANY (kinds)
     UNION ALL
-    SELECT * FROM ssc.radar_secondment_end(as_of, until) WHERE 'secondment_end' = ANY (kinds)
+    SELECT * FROM ssc.radar_secondment_end(as_of, from_d, until) WHERE 'secondment_end' = ANY (kinds)
     UNION ALL
-    SELECT * FROM ssc.radar_phase_end(as_of, until) WHERE 'phase_end' = ANY (kinds);
+    SELECT * FROM ssc.radar_phase_end(as_of, from_d, until) WHERE 'phase_end' = ANY (kinds);
 END
 $$;
 
@@ -373,17 +375,33 @@ DECLARE
   v_org bigint := ssc.req_id(p, 'organisation_id');
   k text[] := ssc.radar_cursor_arg(p_after);
   v_lim int := ssc.page_limit(p_lim);
+  v_until date := v_as_of + v_horizon;
+  v_from date := greatest(v_as_of, k[1]::date);  -- the page starts on the cursor's day
+  v_to date;
+  v_days int := 7;
+  v jsonb;
 BEGIN
-  RETURN (SELECT coalesce(jsonb_agg(ssc.radar_event_json(e, v_as_of, v_leads)
-                                    ORDER BY e.on_date, e.kind COLLATE "C", e.entity_id), '[]')
-            FROM (SELECT * FROM ssc.radar_events(v_as_of, v_as_of + v_horizon, v_kinds) x
-                   WHERE (v_collab = 0 OR x.collaboration_id = v_collab)
-                     AND (v_org = 0 OR v_org = ANY (x.organisation_ids))
-                     AND (k IS NULL
-                          OR (x.on_date, x.kind COLLATE "C", x.entity_id)
-                             > (k[1]::date, k[2] COLLATE "C", k[3]::bigint))
-                   ORDER BY x.on_date, x.kind COLLATE "C", x.entity_id
-                   LIMIT v_lim) e);
+  -- The events from v_from on, in a window that grows fourfold until it
+  -- holds a page or reaches the horizon: a page reads the events of the
+  -- days it covers (and of the days read before it grew), not every event
+  -- up to the horizon.
+  LOOP
+    v_to := least(v_from + v_days, v_until);
+    SELECT coalesce(jsonb_agg(ssc.radar_event_json(e, v_as_of, v_leads)
+                              ORDER BY e.on_date, e.kind COLLATE "C", e.entity_id), '[]')
+      INTO v
+      FROM (SELECT * FROM ssc.radar_events(v_as_of, v_from, v_to, v_kinds) x
+             WHERE (v_collab = 0 OR x.collaboration_id = v_collab)
+               AND (v_org = 0 OR v_org = ANY (x.organisation_ids))
+               AND (k IS NULL
+                    OR (x.on_date, x.kind COLLATE "C", x.entity_id)
+                       > (k[1]::date, k[2] COLLATE "C", k[3]::bigint))
+             ORDER BY x.on_date, x.kind COLLATE "C", x.entity_id
+             LIMIT v_lim) e;
+    EXIT WHEN jsonb_array_length(v) >= v_lim OR v_to >= v_until;
+    v_days := v_days * 4;
+  END LOOP;
+  RETURN v;
 END
 $$;
 
@@ -391,10 +409,10 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   ssc.radar_lead_days(), ssc.radar_band(int, int[]), ssc.radar_band_name(int),
   ssc.radar_kinds(), ssc.radar_orgs(bigint[]),
-  ssc.radar_agreement_end(date, date), ssc.radar_notice_end(date, date),
-  ssc.radar_review(date, date), ssc.radar_notice_deadline(date, date),
-  ssc.radar_secondment_end(date, date), ssc.radar_phase_end(date, date),
-  ssc.radar_events(date, date, text[]),
+  ssc.radar_agreement_end(date, date, date), ssc.radar_notice_end(date, date, date),
+  ssc.radar_review(date, date, date), ssc.radar_notice_deadline(date, date, date),
+  ssc.radar_secondment_end(date, date, date), ssc.radar_phase_end(date, date, date),
+  ssc.radar_events(date, date, date, text[]),
   ssc.radar_kinds_arg(jsonb), ssc.radar_horizon_arg(jsonb, int[]),
   ssc.radar_cursor_arg(text), ssc.radar_event_json(ssc.radar_event, date, int[]),
   ssc.radar_list(jsonb, text, int)
