@@ -7,8 +7,9 @@
  * one event of a kind per entity), so a calendar that imports the file
  * again updates the event that moved instead of adding a second one.
  * libical does the text: escaping, line folding, the calendar's required
- * properties. The file is written next to its place and renamed over it,
- * so a calendar reading it meanwhile sees the old one or the new one.
+ * properties. The file is written as a new file beside its place (mkstemp)
+ * and renamed over it, so a calendar reading it meanwhile sees the old one
+ * or the new one.
  *
  * Entry points: cli_radar_ics().
  */
@@ -24,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PRODID "-//Strategic Sector Cooperation//ssc radar//EN"
 
@@ -48,8 +51,11 @@ static struct icaltimetype date_of(const char *text)
 static icalcomponent *event_of(const Ssc__V1__RadarEvent *e,
                                struct icaltimetype stamp)
 {
-    char kind[64], uid[160], summary[512], desc[512];
+    char kind[64], uid[160], desc[256];
     struct icaltimetype on = date_of(e->date);
+    size_t n;
+    char *summary;
+    icalcomponent *ev;
 
     if (icaltime_is_null_time(on))
         return NULL;
@@ -57,7 +63,12 @@ static icalcomponent *event_of(const Ssc__V1__RadarEvent *e,
                   sizeof(kind));
     snprintf(uid, sizeof(uid), "%s.%s.%lld@radar.ssc", kind, e->entity,
              (long long)e->entity_id);
-    snprintf(summary, sizeof(summary), "%s: %s", kind, e->title);
+    /* Sized to the title, so that no UTF-8 sequence is cut. */
+    n = strlen(kind) + strlen(e->title) + 3;
+    summary = malloc(n);
+    if (summary == NULL)
+        return NULL;
+    snprintf(summary, n, "%s: %s", kind, e->title);
     if (e->collaboration_id != 0)
         snprintf(desc, sizeof(desc), "%s %lld of collaboration %lld; band %s",
                  e->entity, (long long)e->entity_id,
@@ -65,58 +76,72 @@ static icalcomponent *event_of(const Ssc__V1__RadarEvent *e,
     else
         snprintf(desc, sizeof(desc), "%s %lld; band %s", e->entity,
                  (long long)e->entity_id, e->band);
-    return icalcomponent_vanew(
+    ev = icalcomponent_vanew(
         ICAL_VEVENT_COMPONENT, icalproperty_new_uid(uid),
         icalproperty_new_dtstamp(stamp), icalproperty_new_dtstart(on),
         icalproperty_new_summary(summary), icalproperty_new_description(desc),
         icalproperty_new_categories(kind),
         icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), (void *)0);
+    free(summary);
+    return ev;
 }
 
-/* The temporary file beside path, malloc'ed. */
-static char *temp_of(const char *path)
+/* A new file beside path, open for writing, its name (malloc'ed) in *tmp;
+ * NULL with errno set when it cannot be made. mkstemp makes it with
+ * O_EXCL, so a link planted under the name is never followed, and two
+ * runs never share one. */
+static FILE *temp_beside(const char *path, char **tmp)
 {
-    size_t n = strlen(path) + sizeof(".tmp~");
-    char *tmp = malloc(n);
+    size_t n = strlen(path) + sizeof(".XXXXXX");
+    FILE *f = NULL;
+    int fd, e;
 
-    if (tmp != NULL)
-        snprintf(tmp, n, "%s.tmp~", path);
-    return tmp;
+    *tmp = malloc(n);
+    if (*tmp == NULL)
+        return NULL;
+    snprintf(*tmp, n, "%s.XXXXXX", path);
+    fd = mkstemp(*tmp);
+    if (fd >= 0 && fchmod(fd, 0644) == 0)
+        f = fdopen(fd, "w");
+    if (f != NULL)
+        return f;
+    e = errno;
+    if (fd >= 0) {
+        close(fd);
+        remove(*tmp);
+    }
+    free(*tmp);
+    *tmp = NULL;
+    errno = e;
+    return NULL;
 }
 
 int cli_ics_writable(const cli_cmd *cmd, const char *path)
 {
-    char *tmp = temp_of(path);
-    FILE *f;
+    char *tmp;
+    FILE *f = temp_beside(path, &tmp);
 
-    if (tmp == NULL)
-        return cli_error(cmd, CLI_EXIT_INTERNAL, "out of memory");
-    f = fopen(tmp, "w");
-    if (f == NULL) {
-        int rc = cli_usage(cmd, "--ics %s: %s", path, strerror(errno));
-
-        free(tmp);
-        return rc;
-    }
+    if (f == NULL)
+        return cli_usage(cmd, "--ics %s: %s", path, strerror(errno));
     fclose(f);
     remove(tmp);
     free(tmp);
     return CLI_EXIT_OK;
 }
 
-/* Writes text to path by way of a temporary file beside it. */
+/* Writes text to path by way of a new file beside it, renamed over it. */
 static int write_atomically(const cli_cmd *cmd, const char *path,
                             const char *text)
 {
-    char *tmp = temp_of(path);
-    FILE *f;
+    char *tmp;
+    FILE *f = temp_beside(path, &tmp);
     int ok;
 
-    if (tmp == NULL)
-        return cli_error(cmd, CLI_EXIT_INTERNAL, "out of memory");
-    f = fopen(tmp, "w");
-    ok = f != NULL && fputs(text, f) >= 0;
-    ok = f != NULL && fclose(f) == 0 && ok;
+    if (f == NULL)
+        return cli_error(cmd, CLI_EXIT_INTERNAL, "--ics %s: %s", path,
+                         strerror(errno));
+    ok = fputs(text, f) >= 0;
+    ok = fclose(f) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         int rc = cli_error(cmd, CLI_EXIT_INTERNAL, "--ics %s: %s", path,
                            strerror(errno));
@@ -155,6 +180,9 @@ int cli_radar_ics(const cli_cmd *cmd, const char *path,
     }
     text = icalcomponent_as_ical_string_r(cal);
     icalcomponent_free(cal);
+    if (text == NULL)
+        return cli_error(cmd, CLI_EXIT_INTERNAL, "libical made no calendar: %s",
+                         icalerror_strerror(icalerrno));
     rc = write_atomically(cmd, path, text);
     free(text);
     if (rc == CLI_EXIT_OK)

@@ -382,6 +382,12 @@ static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
         const ProtobufCFieldDescriptor *page = field_of(v, "page");
         cli_list_sink sink = {v->sink, sink_dest(r)};
 
+        if (sink.dest != NULL && r->paging.token != NULL)
+            return cli_usage(r->self,
+                             "%s writes the whole list: leave out "
+                             "--page-token",
+                             v->sink_flag);
+
         return cli_list_run(
             ctx, r->self, v->path, req,
             (Ssc__V1__PageRequest **)((char *)req + page->offset), &r->paging,

@@ -5,12 +5,14 @@
 --   demand_withdraw, interest_withdraw
 --       withdraw only while still open: of two withdrawals at once the
 --       second is FAILED_PRECONDITION, not a second success.
---   collaborations_take_match
---       runs BEFORE the insert, so the demand signal and interest are
---       locked FOR UPDATE before anything else: two collaborations made
---       from one match at once no longer deadlock (each held a key-share
---       lock from its foreign keys and waited for the other's); the second
---       waits, sees both sides matched and is FAILED_PRECONDITION.
+--   collaborations_take_match, collaborations_matched
+--       the match is locked FOR UPDATE BEFORE the insert, before anything
+--       else: two collaborations made from one match at once no longer
+--       deadlock (each held a key-share lock from its foreign keys and
+--       waited for the other's); the second waits, sees both sides matched
+--       and is FAILED_PRECONDITION. The marks are made AFTER the insert,
+--       so a skipped insert marks nothing; a half match is refused, by the
+--       trigger and by the table (collaborations_match_whole).
 --   collab_create
 --       a match without a shared sector is FAILED_PRECONDITION, not an
 --       empty sector list for the constraint to refuse.
@@ -23,8 +25,8 @@
 --   agreements_kind_idx
 --       agreement_list's kind filter in id order (tests/sql/domain_indexes.sql).
 --
--- Definer or invoker: as in 0019 and 0020 (collaborations_take_match is
--- SECURITY DEFINER, a trigger ssc_app cannot call; the rest run as the
+-- Definer or invoker: as in 0019 and 0020 (the two match triggers are
+-- SECURITY DEFINER, triggers ssc_app cannot call; the rest run as the
 -- caller, under row-level security).
 
 -- ---- demand signals and interests ---------------------------------------
@@ -151,13 +153,19 @@ BEGIN
 END
 $$;
 
--- A collaboration made from a match takes it: both sides still open,
--- meeting in country and sector, and marked matched in the same
--- transaction. SECURITY DEFINER: the ministry that makes the collaboration
--- may not write the embassy's demand signal. It runs BEFORE the row goes
--- in, so that the match is locked first; an insert that row-level
--- security then refuses rolls the marks back with it (collab_create's
--- subtransaction), and ssc_app cannot execute this function by itself.
+-- A collaboration made from a match takes it: both sides named, still
+-- open, meeting in country and sector, and marked matched in the same
+-- transaction. Two triggers, both SECURITY DEFINER (the ministry that makes
+-- the collaboration may not write the embassy's demand signal; ssc_app
+-- cannot execute either by itself):
+--   collaborations_take_match, BEFORE the row goes in: asks first whether
+--     the caller may write the collaboration at all (the insert policy's
+--     own test), so nothing is locked or told to one that may not; then
+--     locks both sides FOR UPDATE, before any foreign-key lock, and checks
+--     them;
+--   collaborations_matched, AFTER the row went in: marks both matched. An
+--     AFTER trigger, so that an insert ON CONFLICT DO NOTHING skipped marks
+--     nothing.
 CREATE OR REPLACE FUNCTION ssc.collaborations_take_match() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = ssc, pg_temp
@@ -166,8 +174,23 @@ DECLARE
   d ssc.demand_signals;
   i ssc.interests;
 BEGIN
+  IF NOT ssc.writes_collaboration(NEW.lead_id) THEN
+    RAISE EXCEPTION 'role % may not make collaborations led by organisation %',
+      ssc.session_role(), NEW.lead_id USING ERRCODE = 'SC403';
+  END IF;
+  IF NEW.demand_signal_id IS NULL OR NEW.interest_id IS NULL THEN
+    RAISE EXCEPTION 'demand_signal_id and interest_id: give both (a match) or neither'
+      USING ERRCODE = 'SC400';
+  END IF;
   SELECT * INTO d FROM ssc.demand_signals x WHERE x.id = NEW.demand_signal_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'demand_signal_id: demand signal % not found', NEW.demand_signal_id
+      USING ERRCODE = 'SC400';
+  END IF;
   SELECT * INTO i FROM ssc.interests x WHERE x.id = NEW.interest_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'interest_id: interest % not found', NEW.interest_id USING ERRCODE = 'SC400';
+  END IF;
   IF d.status <> 'open' OR i.status <> 'open' THEN
     RAISE EXCEPTION 'demand signal % is % and interest % is %; a match needs both open',
       d.id, d.status, i.id, i.status USING ERRCODE = 'SC412';
@@ -176,15 +199,28 @@ BEGIN
     RAISE EXCEPTION 'demand signal % and interest % do not meet in country and sector',
       d.id, i.id USING ERRCODE = 'SC412';
   END IF;
-  UPDATE ssc.demand_signals x SET status = 'matched' WHERE x.id = d.id;
-  UPDATE ssc.interests x SET status = 'matched' WHERE x.id = i.id;
   RETURN NEW;
+END
+$$;
+CREATE FUNCTION ssc.collaborations_matched() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = ssc, pg_temp
+AS $$
+BEGIN
+  UPDATE ssc.demand_signals x SET status = 'matched' WHERE x.id = NEW.demand_signal_id;
+  UPDATE ssc.interests x SET status = 'matched' WHERE x.id = NEW.interest_id;
+  RETURN NULL;
 END
 $$;
 DROP TRIGGER collaborations_take_match ON ssc.collaborations;
 CREATE TRIGGER collaborations_take_match BEFORE INSERT ON ssc.collaborations
   FOR EACH ROW WHEN (NEW.demand_signal_id IS NOT NULL OR NEW.interest_id IS NOT NULL)
   EXECUTE FUNCTION ssc.collaborations_take_match();
+CREATE TRIGGER collaborations_matched AFTER INSERT ON ssc.collaborations
+  FOR EACH ROW WHEN (NEW.demand_signal_id IS NOT NULL)
+  EXECUTE FUNCTION ssc.collaborations_matched();
+ALTER TABLE ssc.collaborations ADD CONSTRAINT collaborations_match_whole
+  CHECK ((demand_signal_id IS NULL) = (interest_id IS NULL));
 
 CREATE OR REPLACE FUNCTION ssc.collab_create(p jsonb, p_hash bytea) RETURNS jsonb
   LANGUAGE plpgsql

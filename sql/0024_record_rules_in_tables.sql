@@ -42,11 +42,14 @@ DECLARE
   c ssc.collaborations;
   v_step text;
 BEGIN
-  SELECT * INTO c FROM ssc.collaborations x WHERE x.id = NEW.collaboration_id FOR UPDATE;
+  -- Asked before the row is locked, so a caller that may not write it
+  -- neither holds nor waits for its lock.
+  SELECT * INTO c FROM ssc.collaborations x WHERE x.id = NEW.collaboration_id;
   IF NOT FOUND OR NOT ssc.writes_collaboration(c.lead_id) THEN
     RAISE EXCEPTION 'role % may not move collaboration %', ssc.session_role(),
       NEW.collaboration_id USING ERRCODE = 'SC403';
   END IF;
+  SELECT * INTO c FROM ssc.collaborations x WHERE x.id = NEW.collaboration_id FOR UPDATE;
   IF NEW.from_phase IS DISTINCT FROM c.phase THEN
     RAISE EXCEPTION 'collaboration % is in %, not %', c.id, c.phase, NEW.from_phase
       USING ERRCODE = 'SC412';

@@ -472,8 +472,18 @@ check "radar --ics: the events of --json, every page, one VEVENT each, UIDs by k
   "[[u, day] for u, day, _, _ in d] == $want_ics and len(d) >= 2 and all(tz == 'UTC' for _, _, _, tz in d)"
 check "radar --ics: a secondment's end as an all-day event named by its kind" \
   "['secondment-end.secondment.$se1@radar.ssc', '2025-08-31', 'secondment-end: Bo Hansen', 'UTC'] in d"
-grep -q $'\r$' "$tmp/radar.ics" && pass "radar --ics: CRLF line ends (RFC 5545)" ||
-  fail "radar --ics: CRLF line ends (RFC 5545)" "no CR in $tmp/radar.ics"
+if "$python" -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+lines = b.split(b"\r\n")
+assert b.endswith(b"\r\n") and lines[-1] == b"", "no CRLF at the end"
+assert all(b"\n" not in l and b"\r" not in l for l in lines), "a bare LF or CR"
+assert all(len(l) <= 75 for l in lines), "a line longer than 75 octets"
+' "$tmp/radar.ics" 2>"$tmp/crlf.err"; then
+  pass "radar --ics: every line ends in CRLF, none longer than 75 octets (RFC 5545)"
+else
+  fail "radar --ics: every line ends in CRLF, none longer than 75 octets (RFC 5545)" "$(cat "$tmp/crlf.err")"
+fi
 as ministry-a --json secondment amend "$se1" --to 2025-09-30
 expect "secondment amend --to (for the calendar)" 0
 as ministry-a radar --as-of 2024-01-01 --within 3660 --ics "$tmp/radar.ics"
@@ -481,6 +491,18 @@ expect "radar --ics FILE again" 0
 out=$(ics_events "$tmp/radar.ics")
 check "radar --ics again: the moved event keeps its UID, the others are as they were" \
   "[e for e in d if e[0] != 'secondment-end.secondment.$se1@radar.ssc'] == [e for e in $first_ics if e[0] != 'secondment-end.secondment.$se1@radar.ssc'] and [e[1] for e in d if e[0] == 'secondment-end.secondment.$se1@radar.ssc'] == ['2025-09-30']"
+# No event at all: still a calendar the reader takes, and no temporary
+# file left beside it; --page-token with --ics is refused (it would write
+# half a list).
+as embassy-vn radar --as-of 2024-01-01 --within 10 --ics "$tmp/empty.ics"
+expect "radar --ics with no event" 0
+out=$(ics_events "$tmp/empty.ics")
+check "radar --ics with no event: a calendar with no VEVENT" "d == []"
+leftovers=$(find "$tmp" -maxdepth 1 -name '*.ics.*' | wc -l)
+[ "$leftovers" -eq 0 ] && pass "radar --ics: no temporary file left" ||
+  fail "radar --ics: no temporary file left" "$(find "$tmp" -maxdepth 1 -name '*.ics.*')"
+as ministry-a radar --page-token abc --ics "$tmp/radar.ics"
+expect_err "radar --ics with --page-token: usage (2)" 2 '^ssc: radar: --ics writes the whole list'
 as ministry-a radar --ics "$tmp/no-such-dir/radar.ics"
 expect_err "radar --ics into a missing directory: usage (2), nothing sent" 2 \
   '^ssc: radar: --ics .*/no-such-dir/radar.ics: No such file or directory'

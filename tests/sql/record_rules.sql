@@ -91,6 +91,42 @@ UPDATE ssc.demand_signals SET status = 'open' WHERE id = 1;
 UPDATE ssc.demand_signals SET status = 'matched' WHERE id = 1;
 ROLLBACK;
 
+-- ---- a collaboration takes a match whole, or nothing ---------------------------
+
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/record_rules');
+SELECT i->>'id' AS interest FROM ssc.interest_create('{"sectors": ["23110"], "countries": ["VN"],
+  "capacity_months": 6}'::jsonb, NULL) i;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/record_rules');
+-- Half a match, either half.
+INSERT INTO ssc.collaborations (title, lead_id, country, partner_ids, sectors, demand_signal_id, phase_since)
+  VALUES ('half', 2, 'VN', '{9}', '[{"code": "23110", "percentage": 100}]', 1, '2024-01-01');
+INSERT INTO ssc.collaborations (title, lead_id, country, partner_ids, sectors, interest_id, phase_since)
+  VALUES ('half', 2, 'VN', '{9}', '[{"code": "23110", "percentage": 100}]', 1, '2024-01-01');
+-- An insert ON CONFLICT DO NOTHING that is skipped (the reference exists)
+-- takes nothing.
+INSERT INTO ssc.collaborations (reference, title, lead_id, country, partner_ids, sectors,
+                                demand_signal_id, interest_id, phase_since)
+  VALUES ('RULES-VN', 'skipped', 2, 'VN', '{9}', '[{"code": "23110", "percentage": 100}]', 1, 1, '2024-01-01')
+  ON CONFLICT (reference) DO NOTHING;
+SELECT (SELECT status FROM ssc.demand_signals WHERE id = 1) AS signal,
+       (SELECT status FROM ssc.interests WHERE id = 1) AS interest;
+ROLLBACK;
+-- A ministry that may not lead it is refused before anything is locked or
+-- told: Statistics Denmark for DEA.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dst', '{ministry}', '/record_rules');
+INSERT INTO ssc.collaborations (title, lead_id, country, partner_ids, sectors, demand_signal_id,
+                                interest_id, phase_since)
+  VALUES ('not mine', 2, 'VN', '{9}', '[{"code": "23110", "percentage": 100}]', 1, 1, '2024-01-01');
+ROLLBACK;
+\c - ssc_owner
+SELECT (SELECT status FROM ssc.demand_signals WHERE id = 1) AS signal,
+       (SELECT status FROM ssc.interests WHERE id = 1) AS interest;
+\c - ssc_app
+
 -- ---- secondments: the collaboration's country and lead ----------------------------
 
 BEGIN;
