@@ -11,6 +11,7 @@
  * Entry points: cli_verb_radar.
  */
 #include "cli.h"
+#include "exit.h"
 #include "ics.h"
 #include "output.h"
 #include "verb.h"
@@ -18,6 +19,7 @@
 #include "ssc/v1/radar.pb-c.h"
 
 #include <string.h>
+#include <time.h>
 
 #define V1(stem) ssc__v1__##stem
 
@@ -40,12 +42,24 @@ static const cli_view event_view = {
     .list_key = "events",
 };
 
-/* An --ics file that cannot be written is a usage error before any call. */
+/* Pins as_of to today (UTC) when it is not given, so that every page of
+ * --all or --ics looks from the same day even across midnight; and refuses
+ * an --ics file that cannot be written before anything is sent. */
 static int prepare(const cli_cmd *self, cli_given *given, ProtobufCMessage *req)
 {
+    Ssc__V1__ListRadarRequest *r = (Ssc__V1__ListRadarRequest *)req;
     const cli_verb *v = cli_verb_of(self);
+    time_t now = time(NULL);
+    struct tm tm;
 
-    (void)req;
+    if (r->as_of == NULL || r->as_of[0] == '\0') {
+        if (gmtime_r(&now, &tm) == NULL ||
+            strftime(given->scratch, sizeof(given->scratch), "%Y-%m-%d", &tm) ==
+                0)
+            return cli_error(self, CLI_EXIT_INTERNAL,
+                             "cannot tell today's date");
+        r->as_of = given->scratch;
+    }
     for (size_t i = 0; v->flags[i].name != NULL; i++)
         if (strcmp(v->flags[i].name, v->sink_flag) == 0 &&
             given->flag[i] != NULL)
