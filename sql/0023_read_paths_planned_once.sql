@@ -193,5 +193,25 @@ ALTER FUNCTION ssc.org_name_arg(text) RESET ALL;
 ALTER FUNCTION ssc.org_short_name_arg(text) RESET ALL;
 ALTER FUNCTION ssc.principal_name_arg(text) RESET ALL;
 
+-- ---- lists: a custom plan for every call ----------------------------------------
+
+-- A list's optional filters are written (v_x = 0 OR x.col = v_x): planned
+-- with the call's values the unused ones fold away and the used one takes
+-- its index; in a generic plan, which PostgreSQL may keep for a PL/pgSQL
+-- statement after five calls on a long-lived connection, neither can, and
+-- a filtered page walks the whole id index (100,000 rows for one
+-- collaboration's agreements; tests/sql/domain_indexes.sql). So the lists
+-- always plan with the call's values.
+ALTER FUNCTION ssc.org_list(text, text, bigint, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.principal_list(bigint, bigint, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.sector_list(text, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.audit_list(bigint, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.demand_list(jsonb, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.interest_list(jsonb, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.collab_list(jsonb, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.match_list(jsonb, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.agreement_list(jsonb, text, int) SET plan_cache_mode = force_custom_plan;
+ALTER FUNCTION ssc.secondment_list(jsonb, text, int) SET plan_cache_mode = force_custom_plan;
+
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ssc.reads_agreements() TO ssc_app;

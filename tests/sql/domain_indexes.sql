@@ -330,3 +330,35 @@ SELECT who, p, r.*
     LATERAL pg_temp.radar_reads(who, p::jsonb) r
  ORDER BY n;
 ROLLBACK;
+
+-- sscd's connections live long: after five runs PostgreSQL may keep one
+-- generic plan for a PL/pgSQL statement instead of planning it with the
+-- values of each call, and a generic plan cannot use the index of an
+-- optional filter. The lists plan with each call's values whatever the
+-- session says (0023: plan_cache_mode = force_custom_plan on each list), so
+-- with generic plans forced here the rows read are those above; the
+-- radar's date ranges take their indexes in a generic plan too.
+BEGIN;
+SET LOCAL plan_cache_mode = force_generic_plan;
+SELECT n, who, fn, p, r.seq_scans, r.rows_read
+  FROM (VALUES
+    (1, 'CN=secretariat', 'agreement_list', '{}', ''),
+    (3, 'CN=secretariat', 'agreement_list', '{"collaboration_id": 1234}', ''),
+    (7, 'CN=dst', 'agreement_list', '{}', ''),
+    (11, 'CN=secretariat', 'secondment_list', '{}', ''),
+    (13, 'CN=secretariat', 'secondment_list', '{"collaboration_id": 1234}', ''),
+    (14, 'CN=secretariat', 'secondment_list', '{"employer_id": 2, "employee_ref": "E-42"}', ''),
+    (20, 'CN=secretariat', 'collab_list', '{}', ''), (21, 'CN=secretariat', 'collab_list', '{"country": "CN"}', ''),
+    (22, 'CN=secretariat', 'collab_list', '{"lead_id": 3}', '12000'),
+    (25, 'CN=secretariat', 'demand_list', '{"country": "KE"}', '12000'),
+    (28, 'CN=secretariat', 'interest_list', '{"organisation_id": 3}', '')) v (n, who, fn, p, after),
+    LATERAL pg_temp.reads(who, fn, p::jsonb, after) r
+ ORDER BY n;
+SELECT who, p, r.seq_scans, r.rows_read
+  FROM (VALUES
+    (1, 'CN=secretariat', '{"as_of": "2026-01-01", "horizon_days": 30}'),
+    (3, 'CN=dst', '{"as_of": "2026-01-01", "horizon_days": 30}')) v (n, who, p),
+    LATERAL pg_temp.radar_reads(who, p::jsonb) r
+ ORDER BY n;
+ROLLBACK;
+

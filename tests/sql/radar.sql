@@ -289,3 +289,14 @@ SELECT array_agg(DISTINCT (e->>'entity_id')::bigint ORDER BY (e->>'entity_id')::
 COMMIT;
 -- Without a call every policy is false: nothing at all.
 SELECT ssc.radar_list('{"as_of": "2026-01-01", "horizon_days": 3660}', '', 500) AS no_session;
+
+-- notice_day is stored with each version (0025): it must agree with
+-- 0017's last_notice_day for every row, so a migration that changes that
+-- function without recomputing the column shows up here.
+\c - ssc_owner
+SELECT count(*) AS versions,
+       count(*) FILTER (WHERE notice_day IS DISTINCT FROM
+                        CASE WHEN notice_months > 0
+                             THEN ssc.last_notice_day(effective_to, notice_months) END) AS stale
+  FROM ssc.agreement_versions;
+\c - ssc_app
