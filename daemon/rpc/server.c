@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,11 +283,25 @@ static int loop_init(ssc_server *s, ssc_loop *loop, unsigned index,
     return 0;
 }
 
+/* SIGTERM, SIGINT and SIGHUP: the signals the main thread handles. */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
 static void loop_thread(void *arg)
 {
     ssc_loop *loop = arg;
     main_ctx *m = loop->uv.data;
+    sigset_t set;
 
+    /* Only the main thread takes the stop signals, so that it alone
+     * decides what one does (on_loop_exited). */
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     uv_run(&loop->uv, UV_RUN_DEFAULT);
     atomic_fetch_add(&m->exited, 1);
     uv_async_send(&m->loop_exited);
@@ -385,13 +400,27 @@ static void on_loop_exited(uv_async_t *a)
 {
     main_ctx *m = container_of(a, main_ctx, loop_exited);
 
+    sigset_t set;
+
     if (atomic_load(&m->exited) < m->server->nloops)
         return;
+    /* Every loop is done and sscd only has its exit left. Closing the last
+     * watchers gives the stop signals back their default action, and one
+     * arriving now (an operator's second SIGTERM, a supervisor's) would
+     * kill a process that is exiting cleanly, with status -15 instead of
+     * 0. So they are held while the watchers close, then ignored: nothing
+     * is left for them to do. (The loop threads never take them.) */
+    stop_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     uv_close((uv_handle_t *)&m->sigterm, NULL);
     uv_close((uv_handle_t *)&m->sigint, NULL);
     uv_close((uv_handle_t *)&m->sighup, NULL);
     uv_close((uv_handle_t *)&m->grace, NULL);
     uv_close((uv_handle_t *)&m->loop_exited, NULL);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 static void main_init(main_ctx *m, ssc_server *s)

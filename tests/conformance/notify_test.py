@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -48,6 +49,27 @@ def case_protocol(ctx, abstract):
     H.check(not problems, "; ".join(problems))
 
 
+def case_signals_while_exiting(ctx):
+    """SIGTERM after SIGTERM, until sscd is gone: the first drains, a second
+    while draining closes the connections, and one that arrives when the
+    loops are done and only the exit is left must not kill the process
+    (exit status 0, not -15). Sent every 0.1 ms, some land in each stage."""
+    wd, certs, sscd_bin = ctx
+    sscd = H.Sscd(sscd_bin, wd, certs, name="signals")
+    sscd.start()
+    sent = 0
+    while sscd.proc.poll() is None and sent < 20000:
+        try:
+            sscd.signal(signal.SIGTERM)
+        except ProcessLookupError:
+            break
+        sent += 1
+        time.sleep(0.0001)
+    problems = sscd.stop()
+    H.check(sent >= 1, "no SIGTERM was sent")
+    H.check(not problems, "after %d SIGTERMs: %s" % (sent, "; ".join(problems)))
+
+
 def main():
     args = H.common_args(__doc__.splitlines()[0]).parse_args()
     runner = H.Runner("notify", only=args.only, verbose=args.verbose)
@@ -56,6 +78,7 @@ def main():
     ctx = (wd.path, certs, args.sscd)
     runner.run("path_socket", case_protocol, ctx, False, timeout=120)
     runner.run("abstract_socket", case_protocol, ctx, True, timeout=120)
+    runner.run("signals_while_exiting", case_signals_while_exiting, ctx, timeout=120)
     rc = runner.finish()
     wd.cleanup(rc != 0)
     return rc
