@@ -3,6 +3,7 @@
 # under $tmp; and the helpers that run ssc against it. Sourced after lib.sh,
 # never run.
 #
+#   stack_workdir PREFIX  $tmp, $pg and the EXIT trap that cleans them up
 #   stack_setup CERT...   certificates CERT... (plus the server's) in $certs,
 #                         the cluster in $pg, $owner_url and $app_url, a free
 #                         $port and $tmp/sscd.ini
@@ -12,7 +13,31 @@
 #   js EXPR / check NAME EXPR
 #                         a Python expression over the last run's JSON (d)
 #
-# The suite sets $tmp, $pg, $src, $sscd_bin and $ssc_bin and defines die.
+# The suite sets $src, $sscd_bin and $ssc_bin and defines die.
+
+# stack_workdir PREFIX: a scratch directory $tmp (/tmp/PREFIX.XXXXXX, in
+# /tmp rather than $TMPDIR so that the cluster's socket path stays short),
+# the cluster's directory $pg in it, and an EXIT trap that kills sscd and
+# stops the cluster and removes both (KEEP=1 keeps them).
+stack_workdir() {
+  tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$tmp"
+  pg=$tmp/pg
+  sscd_pid=""
+  trap stack_cleanup EXIT
+}
+
+stack_cleanup() {
+  if [ -n "$sscd_pid" ] && kill -0 "$sscd_pid" 2>/dev/null; then
+    kill -KILL "$sscd_pid" 2>/dev/null
+  fi
+  if [ -z "${KEEP:-}" ]; then
+    bash "$src/scripts/pg.sh" stop "$pg" immediate >/dev/null 2>&1
+    rm -rf "$tmp"
+  else
+    echo "kept $tmp (cluster: scripts/pg.sh stop $pg)" >&2
+  fi
+}
 
 stack_setup() {
   certs=$tmp/certs

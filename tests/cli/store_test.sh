@@ -24,27 +24,11 @@ fi
 sscd_bin=$1
 ssc_bin=$2
 src=$3
-# /tmp rather than $TMPDIR: the cluster's socket path must stay short.
-tmp=$(mktemp -d /tmp/ssc-store-test.XXXXXX)
-chmod 755 "$tmp"
-pg=$tmp/pg
-sscd_pid=""
-cleanup() {
-  if [ -n "$sscd_pid" ] && kill -0 "$sscd_pid" 2>/dev/null; then
-    kill -KILL "$sscd_pid" 2>/dev/null
-  fi
-  if [ -z "${KEEP:-}" ]; then
-    bash "$src/scripts/pg.sh" stop "$pg" immediate >/dev/null 2>&1
-    rm -rf "$tmp"
-  else
-    echo "kept $tmp (cluster: scripts/pg.sh stop $pg)" >&2
-  fi
-}
-trap cleanup EXIT
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/cli/stack.sh
 . "$(dirname "$0")/stack.sh"
+stack_workdir ssc-store-test
 
 die() {
   echo "store_test: $*" >&2

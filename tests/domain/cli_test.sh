@@ -25,27 +25,11 @@ fi
 sscd_bin=$1
 ssc_bin=$2
 src=$3
-# /tmp rather than $TMPDIR: the cluster's socket path must stay short.
-tmp=$(mktemp -d /tmp/ssc-domain-cli.XXXXXX)
-chmod 755 "$tmp"
-pg=$tmp/pg
-sscd_pid=""
-cleanup() {
-  if [ -n "$sscd_pid" ] && kill -0 "$sscd_pid" 2>/dev/null; then
-    kill -KILL "$sscd_pid" 2>/dev/null
-  fi
-  if [ -z "${KEEP:-}" ]; then
-    bash "$src/scripts/pg.sh" stop "$pg" immediate >/dev/null 2>&1
-    rm -rf "$tmp"
-  else
-    echo "kept $tmp (cluster: scripts/pg.sh stop $pg)" >&2
-  fi
-}
-trap cleanup EXIT
 # shellcheck source=tests/cli/lib.sh
 . "$src/tests/cli/lib.sh"
 # shellcheck source=tests/cli/stack.sh
 . "$src/tests/cli/stack.sh"
+stack_workdir ssc-domain-cli
 
 die() {
   echo "cli_test: $*" >&2
