@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A config file is a few hundred bytes; anything past this is a mistake. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -78,6 +79,7 @@ static int set_client_auth(parse_state *st, const key_def *k,
                            const char *value);
 static int set_bool(parse_state *st, const key_def *k, const char *value);
 static int set_lead_days(parse_state *st, const key_def *k, const char *value);
+static int set_clock(parse_state *st, const key_def *k, const char *value);
 
 #define AT(field) offsetof(ssc_config, field)
 
@@ -104,6 +106,8 @@ static const key_def keys[] = {
     {"limits", "max_process_buffer_bytes", set_process_buffer,
      AT(max_process_buffer_bytes), 64 * 1024, 1024UL * 1024 * 1024 * 1024},
     {"testing", "interop_service", set_bool, AT(interop_service), 0, 0},
+    {"testing", "clock", set_clock, AT(clock_offset_s), 0, 0},
+    {"changes", "max_lag", set_u32, AT(changes_max_lag), 1, 1000000000},
     {"database", "url", set_string, AT(database_url), 0, 0},
     {"database", "owner_url", set_string, AT(database_owner_url), 0, 0},
     {"database", "pool_size", set_unsigned, AT(db_pool_size), 1, 64},
@@ -117,6 +121,8 @@ static const key_def keys[] = {
      86400},
     {"radar", "lead_days", set_lead_days, AT(radar_lead_days), 1,
      SSC_RADAR_LEAD_DAYS_MAX},
+    {"radar", "watch_max_events", set_u32, AT(radar_watch_max_events), 1,
+     100000},
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug"};
@@ -300,6 +306,23 @@ static int set_lead_days(parse_state *st, const key_def *k, const char *value)
     for (int i = 0; i < n; i++)
         st->cfg->radar_lead_days[i] = up ? v[i] : v[n - 1 - i];
     st->cfg->radar_lead_count = (unsigned)n;
+    return 1;
+}
+
+/* [testing] clock: "YYYY-MM-DDTHH:MM:SSZ", kept as its offset from now. */
+static int set_clock(parse_state *st, const key_def *k, const char *value)
+{
+    struct tm tm;
+    const char *end;
+    time_t t;
+
+    memset(&tm, 0, sizeof(tm));
+    end = strptime(value, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == NULL || *end != '\0' || (t = timegm(&tm)) == (time_t)-1)
+        return fail(st, "[%s] %s: must be a UTC time YYYY-MM-DDTHH:MM:SSZ, "
+                        "not \"%s\"",
+                    k->section, k->name, value);
+    *(int64_t *)field(st, k) = (int64_t)t - (int64_t)time(NULL);
     return 1;
 }
 
@@ -715,6 +738,9 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->radar_lead_days[1] = 90;
     cfg->radar_lead_days[2] = 180;
     cfg->radar_lead_count = 3;
+    cfg->radar_watch_max_events = 5000;
+    cfg->changes_max_lag = 100000;
+    cfg->clock_offset_s = 0;
 }
 
 int ssc_config_load(const char *path, ssc_config *cfg, char *err, size_t errlen)

@@ -61,6 +61,15 @@ typedef struct ssc_config {
 
     /* [testing] */
     int interop_service; /* default 0 */
+    /* clock: the UTC time ("YYYY-MM-DDTHH:MM:SSZ") the clock of the radar's
+     * days (today, midnight) shows when the configuration is read, running
+     * on from there: how tests see a day change without waiting for one.
+     * Kept as its offset from the real clock; 0 (default): the real one. */
+    int64_t clock_offset_s;
+
+    /* [changes] max_lag: sequence numbers a watcher that stopped reading
+     * may fall behind the newest change before it is ended, 100000 */
+    uint32_t changes_max_lag;
 
     /* [database] */
     char *database_url;       /* the application role; NULL: no database */
@@ -76,6 +85,8 @@ typedef struct ssc_config {
      * distinct (the file may give them either way round); 30, 90, 180 */
     unsigned radar_lead_days[SSC_RADAR_LEADS_MAX];
     unsigned radar_lead_count;
+    /* [radar] watch_max_events: events one Radar/Watch may hold, 5000 */
+    uint32_t radar_watch_max_events;
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

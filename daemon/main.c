@@ -11,6 +11,7 @@
 #include "agreements.h"
 #include "audit.h"
 #include "backend.h"
+#include "changes.h"
 #include "collaborations.h"
 #include "config.h"
 #include "descriptors.h"
@@ -90,6 +91,8 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_secondments_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_radar_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_changes_register(r);
     return rc;
 }
 

@@ -705,6 +705,10 @@ static void setup_done(db_conn *c, ssc_db_job *job)
     c->state = READY;
     c->backoff_ms = 0;
     state_changed(c->db);
+    /* Listening (again): what was notified meanwhile went unheard. */
+    for (listener *l = c->db->listeners; c->index == 0 && l != NULL;
+         l = l->next)
+        l->cb(l->arg, l->channel, NULL);
     drain_waiting(c->db);
 }
 

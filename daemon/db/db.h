@@ -163,7 +163,10 @@ int ssc_db_job_cancel(ssc_db_job *job);
 int ssc_db_job_sent(const ssc_db_job *job);
 
 /* LISTENs on channel on the pool (again after every reconnect); cb runs for
- * each notification on it. Returns 0 or SSC_EINVAL. */
+ * each notification on it, and with payload NULL each time the listening
+ * connection has (re)started listening: notifications sent while it was
+ * not are lost, and the listener should look for itself. Returns 0 or
+ * SSC_EINVAL. */
 int ssc_db_listen(ssc_db *db, const char *channel, ssc_db_notify_cb cb,
                   void *arg);
 

@@ -6,13 +6,15 @@
  * sees the deadlines of the rows row-level security lets it read; the
  * bands' lead values are [radar] lead_days, which every connection carries
  * as the setting ssc.radar_lead_days (backend.c). The page cursor is the
- * event's composite key, "date.kind.entity_id".
+ * event's composite key, "date.kind.entity_id". Watch, a stream, has its
+ * own handler (radar_watch.c).
  *
  * Entry points: ssc_svc_radar_register().
  */
 #include "radar.h"
 
 #include "declare.h"
+#include "radar_watch.h"
 #include "roles.h"
 
 #include "ssc/v1/radar.pb-c.h"
@@ -28,5 +30,8 @@ static const ssc_decl methods[] = {
 
 int ssc_svc_radar_register(ssc_router *r)
 {
-    return ssc_decl_register(r, methods, sizeof(methods) / sizeof(methods[0]));
+    int rc =
+        ssc_decl_register(r, methods, sizeof(methods) / sizeof(methods[0]));
+
+    return rc != 0 ? rc : ssc_svc_radar_watch_register(r);
 }

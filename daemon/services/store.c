@@ -8,7 +8,8 @@
  * layer then never runs the callback). Exactly one of the two happens, so
  * the reference is dropped exactly once.
  *
- * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
+ * Entry points: ssc_store_register(), ssc_store_begin(),
+ * ssc_store_begin_read(), ssc_store_run(),
  * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_json(),
  * ssc_store_request_hash(), ssc_store_available().
  */
@@ -71,13 +72,15 @@ static void roles_literal(const char *const *roles, char *out, size_t n)
     out[len] = '\0';
 }
 
-ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
+static ssc_db_job *begin(ssc_call *call, const char *const *roles,
+                         int with_deadline)
 {
     const ssc_peer *peer = ssc_call_peer(call);
     ssc_db *db = ssc_backend_db(ssc_server_loop_of(call));
     /* Now read afresh: uv_now() is the time the loop iteration began, which
      * can lag a busy loop by more than a short deadline. */
-    uint64_t deadline = ssc_call_deadline_ms(call), now = ssc_db_now_ms();
+    uint64_t deadline = with_deadline ? ssc_call_deadline_ms(call) : 0;
+    uint64_t now = ssc_db_now_ms();
     char roles_text[128];
     const char *begin[4];
     ssc_db_job *job;
@@ -107,6 +110,16 @@ ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
     ssc_db_job_deadline(job, deadline);
     ssc_db_job_add(job, "ssc_begin_call", 4, begin);
     return job;
+}
+
+ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
+{
+    return begin(call, roles, 1);
+}
+
+ssc_db_job *ssc_store_begin_read(ssc_call *call, const char *const *roles)
+{
+    return begin(call, roles, 0);
 }
 
 /* Answers a failed transaction. PostgreSQL's DETAIL says which key or

@@ -30,7 +30,8 @@
  * applies to everything after it. A call without a verified certificate is
  * answered UNAUTHENTICATED at once and NULL is returned.
  *
- * Entry points: ssc_store_register(), ssc_store_begin(), ssc_store_run(),
+ * Entry points: ssc_store_register(), ssc_store_begin(),
+ * ssc_store_begin_read(), ssc_store_run(),
  * ssc_store_json(), ssc_store_request_hash(),
  * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_available().
  */
@@ -51,6 +52,11 @@ int ssc_store_register(void);
  * answering the call when it cannot start (no verified certificate:
  * UNAUTHENTICATED; no database on this loop: UNAVAILABLE). */
 ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles);
+
+/* As ssc_store_begin() for one of the many reads of a long-lived stream
+ * (a watch): the job carries no deadline of the call's, whose deadline ends
+ * the stream itself, so the pool's default budget bounds the read. */
+ssc_db_job *ssc_store_begin_read(ssc_call *call, const char *const *roles);
 
 typedef void (*ssc_store_done)(ssc_call *call, const ssc_db_result *r);
 

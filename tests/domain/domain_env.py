@@ -79,7 +79,7 @@ class Problems:
 
 class DomainEnv(SuiteEnv):
     MODULES = SuiteEnv.MODULES + ("matchmaking", "collaborations", "agreements",
-                                  "secondments", "radar")
+                                  "secondments", "radar", "changes")
     EXTRA_CLIENTS = ("auditor", "ministry-s", "embassy-vn", "embassy-ke", "stranger")
 
     # ------------------------------------------------------------------
