@@ -79,9 +79,10 @@ extern const cli_cmd cli_cmd_match;
 extern const cli_cmd cli_cmd_collab;
 extern const cli_cmd cli_cmd_agreement;
 extern const cli_cmd cli_cmd_secondment;
-/* A table verb that is a command of its own, without a noun (verb.h): main.c
- * lists &cli_verb_radar.cmd. */
+/* Table verbs that are commands of their own, without a noun (verb.h):
+ * main.c lists &cli_verb_radar.cmd and &cli_verb_watch.cmd. */
 struct cli_verb;
 extern const struct cli_verb cli_verb_radar;
+extern const struct cli_verb cli_verb_watch;
 
 #endif

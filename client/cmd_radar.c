@@ -6,7 +6,8 @@
  * A verb without a noun: the radar is one list, so `ssc radar` is the
  * command itself. Each event shows its date, the days left, its lead-time
  * band ("due", a lead value such as 30, or "later"), its kind, what it
- * concerns and the organisations involved.
+ * concerns and the organisations involved. `ssc radar --watch` is
+ * Radar/Watch, a stream of updates, through the verb's switch (verb.h).
  *
  * Entry points: cli_verb_radar.
  */
@@ -67,6 +68,35 @@ static int prepare(const cli_cmd *self, cli_given *given, ProtobufCMessage *req)
     return 0;
 }
 
+/* ---- --watch: Radar/Watch ---------------------------------------------- */
+
+static const cli_column update_columns[] = {
+    {"CHANGE", "change"},       {"AS_OF", "as_of"},
+    {"DATE", "event.date"},     {"DAYS", "event.days_left"},
+    {"BAND", "event.band"},     {"KIND", "event.kind"},
+    {"ENTITY", "event.entity"}, {"ID", "event.entity_id"},
+    {"WHAT", "event.title"},    {NULL, NULL},
+};
+
+static const cli_view update_view = {
+    .desc = &ssc__v1__radar_update__descriptor,
+    .columns = update_columns,
+    .list_key = "updates",
+};
+
+/* What `ssc radar --watch` runs: the rest of its command line is this
+ * verb's (cli_verb_radar's switch). */
+static const cli_verb radar_watch = {
+    CLI_VERB("radar", "deadlines falling due, as they change",
+             "/ssc.v1.Radar/Watch", CLI_STREAM, V1(watch_radar_request),
+             V1(radar_update), &update_view),
+    .intro = "",
+    .flags = CLI_FLAGS({"--within", "horizon_days", "DAYS", "", 0, 1},
+                       {"--kind", "kinds", "K", ""},
+                       {"--collaboration", "collaboration_id", "ID", "", 0, 1},
+                       {"--organisation", "organisation_id", "ID", "", 0, 1}),
+};
+
 const cli_verb cli_verb_radar = {
     CLI_VERB("radar", "deadlines falling due: ends, notice, reviews",
              "/ssc.v1.Radar/List", CLI_LIST, V1(list_radar_request),
@@ -80,7 +110,14 @@ const cli_verb cli_verb_radar = {
         "is the smallest lead value (sscd's [radar] lead_days, default\n"
         "180,90,30) not below DAYS; due when DAYS is 0, later past every\n"
         "lead value. With --json: {\"events\": [...], \"next_page_token\":\n"
-        "T}.\n",
+        "T}.\n"
+        "\n"
+        "With --watch (and only --within, --kind, --collaboration,\n"
+        "--organisation and --limit N) it follows the radar from today (UTC)\n"
+        "instead, one line per update: each event (current), then synced,\n"
+        "then added, moved, band (a new day brought it into a nearer band,\n"
+        "or due) and removed as the record and the days change, until\n"
+        "interrupted or --limit lines. With --json one object per line.\n",
     .flags = CLI_FLAGS(
         {"--within", "horizon_days", "DAYS",
          "the horizon, 1 to 3660 days (default: the\n"
@@ -98,8 +135,11 @@ const cli_verb cli_verb_radar = {
         {"--ics", NULL, "FILE",
          "write every page to FILE as iCalendar\n"
          "(RFC 5545) instead of the table: one all-day\n"
-         "event each, its UID the same when it moves"}),
+         "event each, its UID the same when it moves"},
+        {"--watch", NULL, NULL, "follow the radar as it changes (see above)"}),
     .prepare = prepare,
     .sink_flag = "--ics",
     .sink = cli_radar_ics,
+    .switch_flag = "--watch",
+    .switch_to = &radar_watch,
 };

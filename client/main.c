@@ -35,6 +35,7 @@ static const cli_cmd *const commands[] = {
     &cli_cmd_principal,  &cli_cmd_demand, &cli_cmd_interest,
     &cli_cmd_match,      &cli_cmd_collab, &cli_cmd_agreement,
     &cli_cmd_secondment, &cli_cmd_audit,  &cli_verb_radar.cmd,
+    &cli_verb_watch.cmd,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

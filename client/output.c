@@ -5,7 +5,8 @@
  * type), so one function renders every field of every message: value_json()
  * for JSON, value_text() for a table cell.
  *
- * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_json(),
+ * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_line(),
+ * cli_print_json(),
  * cli_json_from_msg(), cli_table_new(), cli_table_add(), cli_table_print(),
  * cli_table_free(), cli_stdout_tty().
  */
@@ -392,6 +393,52 @@ void cli_print_msgs(const cli_ctx *ctx, const cli_view *view,
     cli_print_json(json_pack("{s:o,s:s}", view->list_key, arr,
                              "next_page_token",
                              next_page_token ? next_page_token : ""));
+}
+
+static char *clean_cell(const char *s);
+
+/* One line of a stream: the cells unaligned (later lines cannot widen the
+ * columns of earlier ones), two spaces apart. */
+static void print_line(const cli_view *view, const ProtobufCMessage *msg,
+                       int header)
+{
+    size_t ncols = view_ncols(view);
+    int bold = header && bold_ok();
+
+    if (bold)
+        fputs("\033[1m", stdout);
+    for (size_t i = 0; i < ncols; i++) {
+        const ProtobufCMessage *m = msg;
+        const ProtobufCFieldDescriptor *f = column_field(view, i, &m);
+        char *text = header      ? ssc_xstrdup(view->columns[i].header)
+                     : m != NULL ? field_text(m, f)
+                                 : NULL;
+        char *cell = clean_cell(text);
+
+        printf("%s%s", i ? "  " : "", cell);
+        free(cell);
+        free(text);
+    }
+    if (bold)
+        fputs("\033[0m", stdout);
+    fputc('\n', stdout);
+}
+
+void cli_print_line(const cli_ctx *ctx, const cli_view *view,
+                    const ProtobufCMessage *msg, int first)
+{
+    if (ctx->json) {
+        json_t *j = view_json(view, msg);
+
+        json_dumpf(j, stdout, JSON_COMPACT | JSON_ENCODE_ANY);
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        if (first)
+            print_line(view, msg, 1);
+        print_line(view, msg, 0);
+    }
+    fflush(stdout);
 }
 
 /* ---- the table ---------------------------------------------------------- */

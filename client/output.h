@@ -17,9 +17,11 @@
  *
  * JSON: field names as in the .proto, int64 as numbers, enums as ssc writes
  * them ("danish-authority"), bytes as lower-case hex, every field present.
- * One document per command: compact when piped, indented on a terminal.
+ * One document per command: compact when piped, indented on a terminal;
+ * a stream's messages one compact object per line.
  *
- * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_json(),
+ * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_line(),
+ * cli_print_json(),
  * cli_json_from_msg(), cli_table_new(), cli_table_add(), cli_table_print(),
  * cli_table_free(), cli_stdout_tty().
  */
@@ -62,6 +64,12 @@ void cli_print_msg(const cli_ctx *ctx, const cli_view *view,
 void cli_print_msgs(const cli_ctx *ctx, const cli_view *view,
                     const ProtobufCMessage *const *msgs, size_t n,
                     const char *next_page_token);
+
+/* Prints one message of a stream as one line, flushed: the cells two
+ * spaces apart (unaligned; the header line first when first is non-zero),
+ * or with --json its JSON object, compact, one per line (JSON Lines). */
+void cli_print_line(const cli_ctx *ctx, const cli_view *view,
+                    const ProtobufCMessage *msg, int first);
 
 /* Writes j to stdout as one document and a newline; takes the reference. */
 void cli_print_json(json_t *j);

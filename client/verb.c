@@ -33,6 +33,7 @@ typedef struct run {
     int nlists[CLI_VERB_MAX_FLAGS];
     int bools[CLI_VERB_MAX_FLAGS];
     const char *key;
+    const char *limit; /* streams: --limit N */
     cli_paging paging;
     void **owned; /* arrays and messages made for the request */
     size_t nowned, aowned;
@@ -123,6 +124,8 @@ static void options(run *r, cli_opt *opts)
         opts[n++] = (cli_opt){"--page-token", &r->paging.token};
         opts[n++] = (cli_opt){"--all", NULL, &r->paging.all};
     }
+    if (v->kind == CLI_STREAM)
+        opts[n++] = (cli_opt){"--limit", &r->limit};
     memset(&opts[n], 0, sizeof(opts[n]));
 }
 
@@ -362,6 +365,8 @@ static int build(run *r, ProtobufCMessage *req)
 
 /* ---- the call ----------------------------------------------------------- */
 
+static int run_verb(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv);
+
 /* The destination the verb's sink flag names, or NULL when not given. */
 static const char *sink_dest(const run *r)
 {
@@ -369,6 +374,48 @@ static const char *sink_dest(const run *r)
         if (strcmp(r->v->flags[i].name, r->v->sink_flag) == 0)
             return r->given.flag[i];
     return NULL;
+}
+
+typedef struct streamed {
+    const cli_ctx *ctx;
+    const cli_view *view;
+    int64_t n, limit;
+} streamed;
+
+static int on_streamed(void *arg, const ProtobufCMessage *msg)
+{
+    streamed *s = arg;
+
+    cli_print_line(s->ctx, s->view, msg, s->n == 0);
+    s->n++;
+    return s->limit > 0 && s->n >= s->limit; /* enough: cancel */
+}
+
+/* A server stream: each message a line as it comes, until the server ends
+ * the stream, --limit messages have come, or the user interrupts. */
+static int stream(cli_ctx *ctx, run *r, ProtobufCMessage *req)
+{
+    streamed s = {ctx, r->v->view, 0, 0};
+    ssc_client_result res;
+    ssc_client *client;
+    int rc;
+
+    if (r->limit != NULL &&
+        (rc = cli_arg_int64(r->self, "--limit", r->limit, 1, &s.limit)) != 0)
+        return cli_args_exit(rc);
+    rc = cli_client(ctx, r->self, &client);
+    if (rc != 0)
+        return rc;
+    ssc_client_result_init(&res);
+    ssc_client_server_stream(client, r->v->path, req, r->v->response, 0,
+                             on_streamed, &s, &res);
+    if (res.code == SSC_STATUS_OK ||
+        (res.code == SSC_STATUS_CANCELLED && s.limit > 0 && s.n >= s.limit))
+        rc = 0;
+    else
+        rc = cli_fail(r->self, &res);
+    ssc_client_result_free(&res);
+    return rc;
 }
 
 static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
@@ -393,6 +440,8 @@ static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
             (Ssc__V1__PageRequest **)((char *)req + page->offset), &r->paging,
             v->response, v->view, sink.dest != NULL ? &sink : NULL);
     }
+    if (v->kind == CLI_STREAM)
+        return stream(ctx, r, req);
     if (v->kind == CLI_WRITE) {
         const char *key = cli_idem_key(ctx, r->self, r->key, keybuf);
 
@@ -417,7 +466,31 @@ static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
     return rc;
 }
 
+/* The index of the verb's switch flag in argv (before any "--"), or 0. */
+static int switched(const cli_verb *v, int argc, char **argv)
+{
+    for (int i = 1; v->switch_flag != NULL && i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], v->switch_flag) == 0)
+            return i;
+    }
+    return 0;
+}
+
 int cli_verb_run(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
+{
+    int at = switched(cli_verb_of(self), argc, argv);
+
+    if (at > 0) { /* the rest is the other verb's: drop the flag */
+        memmove(argv + at, argv + at + 1, (size_t)(argc - at) * sizeof(char *));
+        return cli_verb_run(ctx, &cli_verb_of(self)->switch_to->cmd, argc - 1,
+                            argv);
+    }
+    return run_verb(ctx, self, argc, argv);
+}
+
+static int run_verb(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
     run *r = ssc_xcalloc(1, sizeof(*r));
     cli_opt opts[CLI_VERB_MAX_FLAGS + 4];
@@ -479,6 +552,8 @@ void cli_verb_synopsis(const cli_verb *v, char *buf, size_t n)
         add_word(buf, n, 1, "--page-token", "T");
         add_word(buf, n, 1, "--all", NULL);
     }
+    if (v->kind == CLI_STREAM)
+        add_word(buf, n, 1, "--limit", "N");
 }
 
 /* One option's help: its name and value word, then its lines. */
@@ -535,4 +610,8 @@ void cli_verb_help(const cli_verb *v, FILE *f)
                   "start at the page a previous list pointed to");
         flag_help(f, "--all", NULL, "follow the pages to the end");
     }
+    if (v->kind == CLI_STREAM)
+        flag_help(f, "--limit", "N",
+                  "stop after N lines (default: run until the\n"
+                  "server ends the stream or you interrupt)");
 }

@@ -55,7 +55,14 @@ typedef struct cli_flag {
     int64_t min;       /* integers: the least value accepted */
 } cli_flag;
 
-typedef enum cli_verb_kind { CLI_READ, CLI_WRITE, CLI_LIST } cli_verb_kind;
+/* CLI_STREAM: a server stream, each message printed as one line as it
+ * comes (--json: one object per line); --limit N stops after N. */
+typedef enum cli_verb_kind {
+    CLI_READ,
+    CLI_WRITE,
+    CLI_LIST,
+    CLI_STREAM
+} cli_verb_kind;
 
 #define CLI_VERB_MAX_FLAGS 16
 
@@ -93,6 +100,11 @@ struct cli_verb {
     const char *sink_flag;
     int (*sink)(const cli_cmd *cmd, const char *dest,
                 const ProtobufCMessage *const *items, size_t n);
+    /* A bool flag (one of flags, field NULL) that makes the command another
+     * verb: given, the rest of the command line is that verb's (`ssc radar
+     * --watch` is Radar/Watch with Watch's flags). */
+    const char *switch_flag;
+    const cli_verb *switch_to;
 };
 
 /* The head of a verb's table, the descriptors named by their protobuf-c

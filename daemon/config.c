@@ -319,8 +319,9 @@ static int set_clock(parse_state *st, const key_def *k, const char *value)
     memset(&tm, 0, sizeof(tm));
     end = strptime(value, "%Y-%m-%dT%H:%M:%SZ", &tm);
     if (end == NULL || *end != '\0' || (t = timegm(&tm)) == (time_t)-1)
-        return fail(st, "[%s] %s: must be a UTC time YYYY-MM-DDTHH:MM:SSZ, "
-                        "not \"%s\"",
+        return fail(st,
+                    "[%s] %s: must be a UTC time YYYY-MM-DDTHH:MM:SSZ, "
+                    "not \"%s\"",
                     k->section, k->name, value);
     *(int64_t *)field(st, k) = (int64_t)t - (int64_t)time(NULL);
     return 1;

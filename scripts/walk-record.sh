@@ -168,3 +168,14 @@ as secretariat radar --all
 echo "==> ... and the 2013 deadlines as a calendar to subscribe to (RFC 5545; each event's"
 echo "    UID stays when it moves, so a calendar updates it rather than adding another)"
 as secretariat radar --as-of 2013-01-01 --within 365 --ics "$var/radar-2013.ics"
+echo "==> ... and as a stream: the radar today, then an update whenever the record or the"
+echo "    day changes (here only the picture: --limit stops after its events and 'synced')"
+events=$(SSC_CERT=$var/certs/secretariat.pem SSC_KEY=$var/certs/secretariat.key \
+  "$ssc" --json radar --within 365 --all | grep -o '"entity_id"' | wc -l)
+as secretariat radar --watch --within 365 --limit $((events + 1))
+echo
+echo "==> the change stream: every committed change one may read, from any sscd on the"
+echo "    database; from the first, resumable after any SEQ (here the agreements' first six)"
+as auditor watch --after 0 --kind agreement,agreement_version --limit 6
+echo "==> ... and what Statistics Denmark's ministry may see of the same (its own record only)"
+as ministry-b watch --after 0 --kind collaboration,secondment --limit 3

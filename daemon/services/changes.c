@@ -62,8 +62,8 @@
 #define READ_MAX_TEXT "100"
 
 static const ssc_db_stmt stmts[] = {
-    {"ssc_changes_watch",
-     "SELECT ssc.changes_watch($1::jsonb, $2, $3::int)", 3},
+    {"ssc_changes_watch", "SELECT ssc.changes_watch($1::jsonb, $2, $3::int)",
+     3},
 };
 
 struct ssc_changes_hub {
@@ -82,13 +82,13 @@ typedef struct watcher {
     ssc_link link; /* in hub->watchers */
     ssc_changes_hub *hub;
     ssc_call *call;
-    char *ident;    /* fingerprint '\n' request JSON: who reads what */
-    char *request;  /* points into ident: the request JSON */
-    uint64_t after; /* the position: every change up to it was dealt with */
-    int from_now;   /* the first read starts at the head */
-    int started;    /* the first read is done (from_now then no longer) */
-    int due;        /* read even when not behind the head (news may be lost) */
-    fetch *fetch;   /* the read this watcher waits for, or NULL */
+    char *ident;     /* fingerprint '\n' request JSON: who reads what */
+    char *request;   /* points into ident: the request JSON */
+    uint64_t after;  /* the position: every change up to it was dealt with */
+    int from_now;    /* the first read starts at the head */
+    int started;     /* the first read is done (from_now then no longer) */
+    int due;         /* read even when not behind the head (news may be lost) */
+    fetch *fetch;    /* the read this watcher waits for, or NULL */
     ssc_link member; /* in fetch->members */
 } watcher;
 
@@ -258,8 +258,7 @@ static void fetched(void *arg, const ssc_db_result *r)
 static void start_fetch(ssc_changes_hub *hub, watcher **ws, size_t n)
 {
     watcher *first = ws[0];
-    ssc_db_job *job =
-        ssc_store_begin_read(first->call, ssc_roles_everyone);
+    ssc_db_job *job = ssc_store_begin_read(first->call, ssc_roles_everyone);
     char after[24] = "";
     const char *v[3];
     fetch *f;
@@ -321,10 +320,11 @@ static size_t collect(ssc_changes_hub *hub, watcher **due, size_t cap)
                 hub->head - w->after > hub->max_lag) {
                 char why[160];
 
-                snprintf(why, sizeof(why),
-                         "the watcher stopped reading and fell more than %" PRIu32
-                         " changes behind (the newest is %" PRIu64 ")",
-                         hub->max_lag, hub->head);
+                snprintf(
+                    why, sizeof(why),
+                    "the watcher stopped reading and fell more than %" PRIu32
+                    " changes behind (the newest is %" PRIu64 ")",
+                    hub->max_lag, hub->head);
                 watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED, why);
             }
             continue;
@@ -349,8 +349,7 @@ static void wake(ssc_changes_hub *hub)
         hub->again = 0;
         if (!hub->db_up)
             break;
-        for (ssc_link *l = hub->watchers.next; l != &hub->watchers;
-             l = l->next)
+        for (ssc_link *l = hub->watchers.next; l != &hub->watchers; l = l->next)
             cap++;
         if (cap == 0)
             break;
@@ -487,8 +486,7 @@ void ssc_changes_hub_notified(ssc_changes_hub *hub, const char *payload)
 {
     if (payload == NULL) {
         /* Listening again: whatever came meanwhile went unheard. */
-        for (ssc_link *l = hub->watchers.next; l != &hub->watchers;
-             l = l->next)
+        for (ssc_link *l = hub->watchers.next; l != &hub->watchers; l = l->next)
             container_of(l, watcher, link)->due = 1;
     } else {
         char *end;

@@ -62,8 +62,8 @@ typedef Ssc__V1__RadarEvent event;
 typedef Ssc__V1__ListRadarResponse picture;
 
 static const ssc_db_stmt stmts[] = {
-    {"ssc_radar_watch_read",
-     "SELECT ssc.radar_watch_read($1::jsonb, $2::int)", 2},
+    {"ssc_radar_watch_read", "SELECT ssc.radar_watch_read($1::jsonb, $2::int)",
+     2},
 };
 
 struct ssc_radar_hub {
@@ -79,12 +79,12 @@ typedef struct watcher {
     ssc_link link; /* in hub->watchers */
     ssc_radar_hub *hub;
     ssc_call *call;
-    char *request; /* the request as JSON, as_of added per read */
-    picture *have; /* what was sent; NULL before the first picture */
+    char *request;    /* the request as JSON, as_of added per read */
+    picture *have;    /* what was sent; NULL before the first picture */
     char as_of[11];   /* of have */
     char reading[11]; /* as_of of the read in flight */
     ssc_db_job *job;  /* the read in flight, or NULL */
-    int dirty;       /* read again as soon as possible */
+    int dirty;        /* read again as soon as possible */
 } watcher;
 
 /* ---- the clock -------------------------------------------------------- */
@@ -185,20 +185,19 @@ static event **sorted(const picture *p)
 }
 
 /* The updates that take old to new, in date order; returns their count. */
-static size_t difference(const picture *old, const picture *new_,
-                         update *out)
+static size_t difference(const picture *old, const picture *new_, update *out)
 {
     event **a = sorted(old), **b = sorted(new_);
     size_t i = 0, j = 0, n = 0;
 
     while (i < old->n_events || j < new_->n_events) {
-        int c = i == old->n_events   ? 1
+        int c = i == old->n_events    ? 1
                 : j == new_->n_events ? -1
                                       : by_key(&a[i], &b[j]);
 
         if (c < 0) {
-            out[n++] = (update){SSC__V1__RADAR_CHANGE__RADAR_CHANGE_REMOVED,
-                                a[i++]};
+            out[n++] =
+                (update){SSC__V1__RADAR_CHANGE__RADAR_CHANGE_REMOVED, a[i++]};
         } else if (c > 0) {
             out[n++] =
                 (update){SSC__V1__RADAR_CHANGE__RADAR_CHANGE_ADDED, b[j++]};
@@ -219,8 +218,8 @@ static size_t difference(const picture *old, const picture *new_,
     return n;
 }
 
-static int send_update(watcher *w, Ssc__V1__RadarChange change,
-                       const event *e, const char *as_of)
+static int send_update(watcher *w, Ssc__V1__RadarChange change, const event *e,
+                       const char *as_of)
 {
     Ssc__V1__RadarUpdate u = SSC__V1__RADAR_UPDATE__INIT;
 
@@ -257,7 +256,7 @@ static int show(watcher *w, picture *p, const char *as_of)
     memcpy(w->as_of, as_of, sizeof(w->as_of));
     if (rc == 0)
         return 0;
-    watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED, 
+    watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED,
                 "an event is larger than the server's max_message_bytes");
     return -1;
 }
@@ -283,8 +282,8 @@ static void picture_read(void *arg, const ssc_db_result *r)
         return;
     }
     text = ssc_db_answer(r, &len);
-    if (ssc_json_pb_decode_text(&ssc__v1__list_radar_response__descriptor,
-                                text, len, &m, err, sizeof(err)) != 0) {
+    if (ssc_json_pb_decode_text(&ssc__v1__list_radar_response__descriptor, text,
+                                len, &m, err, sizeof(err)) != 0) {
         SSC_LOG_ERROR("%s: %s", PATH, err);
         watcher_end(w, SSC_STATUS_INTERNAL, "the radar broke");
         return;

@@ -10,7 +10,8 @@
 # `ssc org add` and `ssc principal add` (a ministry with an agency, a sibling
 # ministry, partner authorities, embassies with embassy principals), and then
 # runs every verb of `ssc demand|interest|match|collab|agreement|secondment`
-# and `ssc radar` once at least, the way a user or a script does: tables,
+# and `ssc radar` (also --watch) and `ssc watch` once at least, the way a
+# user or a script does: tables, streamed lines,
 # --json (parsed), paging flags, repeated flags (--sector, --partner,
 # --party, --staff-category, --kind twice), bool flags (--resume,
 # --open-ended), idempotency keys, and the exit status and one stderr line
@@ -490,6 +491,79 @@ expect_err "radar --ics with --page-token: usage (2)" 2 '^ssc: radar: --ics writ
 as ministry-a radar --ics "$tmp/no-such-dir/radar.ics"
 expect_err "radar --ics into a missing directory: usage (2), nothing sent" 2 \
   '^ssc: radar: --ics .*/no-such-dir/radar.ics: No such file or directory'
+
+# ---- the change stream and the radar as streams -----------------------------------------
+
+# lines_json: the JSON Lines in $out as one JSON array (for check).
+lines_json() {
+  out=$(printf '%s' "$out" | "$python" -c '
+import json, sys
+print(json.dumps([json.loads(l) for l in sys.stdin.read().splitlines()]))' 2>"$tmp/lines.err")
+}
+as auditor --json watch --after 0 --limit 5
+expect "watch --after 0 --limit 5" 0
+lines_json
+check "watch --json: one object per line, the first five changes of the trail" \
+  "[c['seq'] for c in d] == [1, 2, 3, 4, 5] and all(c['method'] and c['entity'] and c['at'].endswith('Z') for c in d)"
+check "watch --json: after is the entity as an object" \
+  "all(isinstance(c['after'], dict) and 'id' in c['after'] for c in d if c['entity'] == 'organisation')"
+as auditor watch --after 0 --limit 2
+if [ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | head -1)" = "SEQ  AT  PRINCIPAL  METHOD  ENTITY  ID" ] &&
+  [ "$(printf '%s\n' "$out" | grep -c '')" -eq 3 ] &&
+  printf '%s\n' "$out" | sed -n 2p | grep -Eq '^1  [0-9T:.-]+Z  bootstrap  sscd add-admin  principal  1$'; then
+  pass "watch (lines): a header, then one line per change"
+else
+  fail "watch (lines): a header, then one line per change" "status $rc; stdout: ${out:0:600}; stderr: $err"
+fi
+as ministry-a --json watch --after 0 --kind collaboration,agreement --kind secondment --limit 4
+expect "watch --kind a,b --kind c" 0
+lines_json
+check "watch --kind: only those entities" \
+  "len(d) == 4 and all(c['entity'] in ('collaboration', 'agreement', 'secondment') for c in d)"
+# Live: a watch from now sees a demand signal written after it started
+# (written again until it does, since nothing says when the watch has read
+# the head; --limit 1 ends it).
+timeout 30 env -i PATH="$PATH" SSC_ENDPOINT="localhost:$port" SSC_CA="$certs/ca.pem" \
+  SSC_CERT="$certs/auditor.pem" SSC_KEY="$certs/auditor.key" \
+  ${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} ${UBSAN_OPTIONS:+UBSAN_OPTIONS=$UBSAN_OPTIONS} \
+  "$ssc_bin" --json watch --kind demand_signal --limit 1 >"$tmp/live.out" 2>"$tmp/live.err" &
+live=$!
+ids=""
+for k in $(seq 20); do
+  sleep 0.5
+  kill -0 "$live" 2>/dev/null || break
+  as embassy-vn --json demand add --sector 23110 --title "Live $k" --priority 2 --screened-on 2025-04-01
+  ids="$ids $(js 'd["id"]')"
+done
+live_rc=0
+wait "$live" || live_rc=$?
+out=$(cat "$tmp/live.out")
+if [ "$live_rc" -eq 0 ] && [ ! -s "$tmp/live.err" ] &&
+  printf '%s' "$out" | grep -Eq "\"entity\":\"demand_signal\",\"entity_id\":\"($(echo $ids | tr ' ' '|'))\""; then
+  pass "watch (from now): a change written after it started, then --limit ends it"
+else
+  fail "watch (from now): a change written after it started, then --limit ends it" \
+    "status $live_rc; stdout: ${out:0:300}; stderr: $(cat "$tmp/live.err")"
+fi
+as auditor watch --kind payroll
+expect_err "watch --kind payroll: 5" 5 \
+  '^ssc: watch: INVALID_ARGUMENT: kinds: unknown kind "payroll" \(known: '
+as auditor watch --limit 0
+expect_err "watch --limit 0: usage (2)" 2 '^ssc: watch: --limit'
+as stranger watch
+expect_err "watch with an unregistered certificate: 8" 8 '^ssc: watch: UNAUTHENTICATED: '
+# The radar as a stream: the picture of today, the same events as the list,
+# then synced.
+as ministry-a --json radar --within 3660 --all
+n_events=$(js 'len(d["events"])')
+want_events=$(js '[[e["kind"], e["entity_id"], e["date"], e["band"]] for e in d["events"]]')
+as ministry-a --json radar --watch --within 3660 --limit $((n_events + 1))
+expect "radar --watch --limit N" 0
+lines_json
+check "radar --watch: each event of the list (current), then synced, as of today" \
+  "[[u['event']['kind'], u['event']['entity_id'], u['event']['date'], u['event']['band']] for u in d[:-1]] == $want_events and all(u['change'] == 'current' for u in d[:-1]) and d[-1]['change'] == 'synced' and len({u['as_of'] for u in d}) == 1"
+as ministry-a radar --watch --as-of 2024-01-01
+expect_err "radar --watch --as-of: usage (2), a watch looks from today" 2 '^ssc: radar: .*--as-of'
 
 # ---- idempotency keys ---------------------------------------------------------------------
 

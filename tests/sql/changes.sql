@@ -97,8 +97,58 @@ ROLLBACK;
 SELECT count(*) AS without_a_call FROM ssc.audit;
 SELECT ssc.change_visible('agreement', '1') AS visible_without_a_call;
 
--- Every commit that audits notifies ssc_changes once, with no payload: a
--- trigger for each statement, folded into one notification per
--- transaction by PostgreSQL.
+-- Every commit that audits notifies ssc_changes (0026; 0027 below gives
+-- it a payload): a trigger for each statement, equal notifications folded
+-- into one per transaction by PostgreSQL.
 SELECT tgname, tgtype & 1 = 0 AS per_statement, tgfoid::regproc AS function
   FROM pg_trigger WHERE tgrelid = 'ssc.audit'::regclass AND NOT tgisinternal;
+
+-- changes_watch (0027): the head in the same snapshot, and where the next
+-- read starts. The auditor with a limit of 2: next is the last change's
+-- seq; with room to spare, the head.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=auditor', '{auditor}', '/ssc.v1.Changes/Watch');
+SELECT (w->>'head')::bigint = (SELECT max(seq) FROM ssc.audit) AS head_is_the_last,
+       (w->>'next')::bigint = (w->'changes'->1->>'seq')::bigint AS next_is_the_last_sent,
+       jsonb_array_length(w->'changes') AS sent
+  FROM ssc.changes_watch('{}', '0', 2) w;
+SELECT (w->>'next')::bigint = (w->>'head')::bigint AS next_is_the_head,
+       jsonb_array_length(w->'changes') = (SELECT count(*) FROM ssc.audit) AS sent_all
+  FROM ssc.changes_watch('{}', '', 1000) w;
+-- from_now: nothing, and the head.
+SELECT jsonb_array_length(w->'changes') AS from_now_sent,
+       (w->>'next')::bigint = (SELECT max(seq) FROM ssc.audit) AS from_now_next_is_the_head
+  FROM ssc.changes_watch('{"from_now": true}', '', 10) w;
+-- At the head: nothing, next stays.
+SELECT w->'changes' AS at_the_head, (w->>'next')::bigint = (SELECT max(seq) FROM ssc.audit) AS stays
+  FROM ssc.changes_watch('{}', (SELECT max(seq)::text FROM ssc.audit), 10) w;
+ROLLBACK;
+
+-- A ministry: only what it may read, but next goes past the rows it may
+-- not, so the next read does not scan them again.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dur', '{ministry}', '/ssc.v1.Changes/Watch');
+SELECT array_agg(c->>'entity' || ':' || (c->>'entity_id') ORDER BY (c->>'seq')::bigint) AS dur_sees,
+       max((w->>'next')::bigint) = (SELECT ssc.audit_last_seq()) AS next_past_the_hidden
+  FROM ssc.changes_watch('{"kinds": ["collaboration"]}', '0', 100) w,
+       jsonb_array_elements(w->'changes') c;
+ROLLBACK;
+
+-- Refusals of the request's fields.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Changes/Watch');
+SELECT ssc.changes_watch('{"after_seq": -1}', '', 10);
+ROLLBACK;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Changes/Watch');
+SELECT ssc.changes_watch('{"after_seq": 3, "from_now": true}', '', 10);
+ROLLBACK;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Changes/Watch');
+SELECT ssc.changes_watch('{"kinds": ["payroll"]}', '', 10);
+ROLLBACK;
+
+-- The notification carries the statement's last seq (0027), from the
+-- statement's own rows (audit_head is one behind inside the trigger).
+SELECT tgname, tgnewtable AS rows_as FROM pg_trigger
+ WHERE tgrelid = 'ssc.audit'::regclass AND NOT tgisinternal;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -756,6 +757,46 @@ static void test_radar_lead_days(void **state)
     }
 }
 
+/* [changes] max_lag, [radar] watch_max_events and [testing] clock: the
+ * defaults, the bounds, and the clock kept as its offset from now. */
+static void test_watch_keys(void **state)
+{
+    ssc_config cfg;
+    time_t before, after;
+
+    (void)state;
+    expect_ok(TLS_OK, &cfg);
+    assert_int_equal(cfg.changes_max_lag, 100000);
+    assert_int_equal(cfg.radar_watch_max_events, 5000);
+    assert_int_equal(cfg.clock_offset_s, 0);
+    ssc_config_free(&cfg);
+    expect_ok(TLS_OK "[changes]\nmax_lag = 1\n[radar]\nwatch_max_events = "
+                     "100000\n",
+              &cfg);
+    assert_int_equal(cfg.changes_max_lag, 1);
+    assert_int_equal(cfg.radar_watch_max_events, 100000);
+    ssc_config_free(&cfg);
+    before = time(NULL);
+    expect_ok(TLS_OK "[testing]\nclock = 2030-01-01T23:59:30Z\n", &cfg);
+    after = time(NULL);
+    /* 2030-01-01T23:59:30Z is 1893542370 s after the epoch. */
+    assert_true(cfg.clock_offset_s <= 1893542370 - (int64_t)before);
+    assert_true(cfg.clock_offset_s >= 1893542370 - (int64_t)after);
+    ssc_config_free(&cfg);
+    expect_error("[changes]\nmax_lag = 0\n",
+                 "sscd.ini:2: [changes] max_lag: must be an integer between 1 "
+                 "and 1000000000, not \"0\"");
+    expect_error("[radar]\nwatch_max_events = 100001\n",
+                 "sscd.ini:2: [radar] watch_max_events: must be an integer "
+                 "between 1 and 100000, not \"100001\"");
+    expect_error("[testing]\nclock = 2030-01-01 23:59:30\n",
+                 "sscd.ini:2: [testing] clock: must be a UTC time "
+                 "YYYY-MM-DDTHH:MM:SSZ, not \"2030-01-01 23:59:30\"");
+    expect_error("[testing]\nclock = 2030-01-01T23:59:30Zx\n",
+                 "sscd.ini:2: [testing] clock: must be a UTC time "
+                 "YYYY-MM-DDTHH:MM:SSZ, not \"2030-01-01T23:59:30Zx\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -770,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_integer_forms),
         cmocka_unit_test(test_integer_ranges),
         cmocka_unit_test(test_radar_lead_days),
+        cmocka_unit_test(test_watch_keys),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_key_outside_section),
