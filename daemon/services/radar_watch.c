@@ -275,7 +275,9 @@ static void picture_read(void *arg, const ssc_db_result *r)
 
     w->job = NULL;
     if (!r->ok) {
-        if (r->status == SSC_STATUS_UNAVAILABLE)
+        if (r->status == SSC_STATUS_UNAVAILABLE && w->hub->db_up)
+            read_picture(w); /* its connection went; another is up */
+        else if (r->status == SSC_STATUS_UNAVAILABLE)
             w->dirty = 1; /* read again once the pool is back */
         else
             watcher_end(w, (ssc_status)r->status, r->message);

@@ -30,7 +30,8 @@ watch_max_events) and registers the domain world (domain_env.py). Cases:
                             before midnight: the picture, a record change
                             (MOVED, ADDED), then at midnight the day's
                             updates (REMOVED, BAND into due and into 30,
-                            ADDED at the horizon), nothing polled
+                            ADDED at the horizon), nothing polled; then it
+                            drains: open watches end UNAVAILABLE at once
   radar_watch_refused       bad horizon, too many events for a watch (after
                             radar_watch_midnight made some)
 
@@ -553,6 +554,27 @@ def case_radar_watch_midnight(env):
               (pb.RADAR_CHANGE_ADDED, c_181.id, d(181), 180, "180", d(1))],
              "the new day's updates, in date order")
     st.cancel()
+    # The clocked sscd drains: its watches end UNAVAILABLE at once, a
+    # change watcher told where to resume, and sscd exits 0.
+    h0 = head(env)
+    cw = watch_changes(env, "auditor", sscd=clocked, after_seq=h0)
+    rw = radar_watch(env, "ministry-s", clocked, horizon_days=30)
+    c = new_collab(env)
+    cw.wait(lambda ms: any(x.entity_id == str(c.id) for x in ms), 10,
+            "a change on the sscd about to drain")
+    rw.wait(lambda ms: any(m.change == pb.RADAR_CHANGE_SYNCED for m in ms), 10,
+            "a radar picture on the sscd about to drain")
+    t0 = time.monotonic()
+    env.others.remove(clocked)  # stopped on purpose, its exit checked here
+    check_eq(clocked.stop(), [], "the clocked sscd stops cleanly with watches open")
+    check(time.monotonic() - t0 < 10, "draining with watches open took %.1f s" %
+          (time.monotonic() - t0))
+    last = cw.msgs()[-1].seq
+    for name, stream, needle in (("the change watch", cw, "resume with after_seq %d" % last),
+                                 ("the radar watch", rw, "shutting down")):
+        err = stream.end()
+        check(err is not None and err.code() == E.grpc.StatusCode.UNAVAILABLE and needle in err.details(),
+              "%s on drain: %s %r" % (name, err and err.code(), err and err.details()))
 
 
 def case_radar_watch_refused(env):
