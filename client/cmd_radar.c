@@ -90,11 +90,19 @@ static const cli_verb radar_watch = {
     CLI_VERB("radar", "deadlines falling due, as they change",
              "/ssc.v1.Radar/Watch", CLI_STREAM, V1(watch_radar_request),
              V1(radar_update), &update_view),
-    .intro = "",
-    .flags = CLI_FLAGS({"--within", "horizon_days", "DAYS", "", 0, 1},
-                       {"--kind", "kinds", "K", ""},
-                       {"--collaboration", "collaboration_id", "ID", "", 0, 1},
-                       {"--organisation", "organisation_id", "ID", "", 0, 1}),
+    .intro =
+        "Follows the radar from today (UTC): each event of the horizon\n"
+        "(current), then synced, then added, moved, band and removed as the\n"
+        "record and the days change, one line each, until interrupted or\n"
+        "--limit lines. `ssc help radar` has the rest.\n",
+    .flags =
+        CLI_FLAGS({"--within", "horizon_days", "DAYS",
+                   "the horizon, 1 to 3660 days (default 180)", 0, 1},
+                  {"--kind", "kinds", "K", "only this kind; once per kind"},
+                  {"--collaboration", "collaboration_id", "ID",
+                   "only the events of collaboration ID", 0, 1},
+                  {"--organisation", "organisation_id", "ID",
+                   "only the events organisation ID is involved in", 0, 1}),
 };
 
 const cli_verb cli_verb_radar = {

@@ -466,7 +466,24 @@ static int call(cli_ctx *ctx, run *r, ProtobufCMessage *req)
     return rc;
 }
 
-/* The index of the verb's switch flag in argv (before any "--"), or 0. */
+/* Does word take a value among the verb's options (its own flags with an
+ * argument, and the paging and key options of its kind)? */
+static int takes_value(const cli_verb *v, const char *word)
+{
+    static const char *const common[] = {"--page-size", "--page-token",
+                                         "--idempotency-key", "--limit"};
+
+    for (size_t i = 0; v->flags != NULL && v->flags[i].name != NULL; i++)
+        if (strcmp(v->flags[i].name, word) == 0)
+            return v->flags[i].arg != NULL;
+    for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+        if (strcmp(common[i], word) == 0)
+            return 1;
+    return 0;
+}
+
+/* The index of the verb's switch flag in argv (before any "--", and not
+ * the value of another option: `--ics --watch` names a file), or 0. */
 static int switched(const cli_verb *v, int argc, char **argv)
 {
     for (int i = 1; v->switch_flag != NULL && i < argc; i++) {
@@ -474,6 +491,8 @@ static int switched(const cli_verb *v, int argc, char **argv)
             return 0;
         if (strcmp(argv[i], v->switch_flag) == 0)
             return i;
+        if (strchr(argv[i], '=') == NULL && takes_value(v, argv[i]))
+            i++;
     }
     return 0;
 }

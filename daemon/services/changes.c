@@ -26,10 +26,13 @@
  *
  * Backpressure: a watcher whose response buffer is at SSC_CALL_HIGH_WATER
  * is not read for; on_drain makes it due again. So a watcher holds at most
- * the high-water mark plus one read (READ_MAX changes). One that stalls
- * while more than max_lag sequence numbers pile up past its position is
- * ended with RESOURCE_EXHAUSTED, its message naming the after_seq to resume
- * with; its buffered changes still go out first.
+ * the high-water mark plus one read (READ_MAX changes). One that stays
+ * stalled while more than max_lag changes commit is ended with
+ * RESOURCE_EXHAUSTED, its message naming the after_seq to resume with; its
+ * buffered changes still go out first. A watcher that reads is never
+ * ended, however far behind it starts. At most READS_IN_FLIGHT_MAX reads
+ * per loop are in the pool at once; the others wait their turn, so
+ * watchers never crowd out calls.
  *
  * Entry points: ssc_svc_changes_register(), ssc_changes_hub_new(),
  * ssc_changes_hub_free(), ssc_changes_hub_notified(),
@@ -60,6 +63,8 @@
 #define PATH "/ssc.v1.Changes/Watch"
 #define READ_MAX 100 /* changes per read */
 #define READ_MAX_TEXT "100"
+/* Reads in flight per loop: the pool's queue stays free for calls. */
+#define READS_IN_FLIGHT_MAX 32
 
 static const ssc_db_stmt stmts[] = {
     {"ssc_changes_watch", "SELECT ssc.changes_watch($1::jsonb, $2, $3::int)",
@@ -71,6 +76,7 @@ struct ssc_changes_hub {
     ssc_link watchers;
     uint64_t head; /* the newest seq known to be committed */
     uint32_t max_lag;
+    unsigned inflight; /* reads the pool has */
     int db_up;
     int waking; /* in wake(): a nested wake only marks it to run again */
     int again;
@@ -82,14 +88,16 @@ typedef struct watcher {
     ssc_link link; /* in hub->watchers */
     ssc_changes_hub *hub;
     ssc_call *call;
-    char *ident;     /* fingerprint '\n' request JSON: who reads what */
-    char *request;   /* points into ident: the request JSON */
-    uint64_t after;  /* the position: every change up to it was dealt with */
-    int from_now;    /* the first read starts at the head */
-    int started;     /* the first read is done (from_now then no longer) */
-    int due;         /* read even when not behind the head (news may be lost) */
-    fetch *fetch;    /* the read this watcher waits for, or NULL */
-    ssc_link member; /* in fetch->members */
+    char *ident;    /* fingerprint '\n' request JSON: who reads what */
+    char *request;  /* points into ident: the request JSON */
+    uint64_t after; /* the position: every change up to it was dealt with */
+    int from_now;   /* the first read starts at the head */
+    int started;    /* the first read is done (from_now then no longer) */
+    int due;        /* read even when not behind the head (news may be lost) */
+    int stalled;    /* not reading: its buffer reached the high-water mark */
+    uint64_t stall_head; /* the head when it stopped reading */
+    fetch *fetch;        /* the read this watcher waits for, or NULL */
+    ssc_link member;     /* in fetch->members */
 } watcher;
 
 struct fetch {
@@ -113,6 +121,7 @@ static void leave_fetch(watcher *w)
     w->fetch = NULL;
     if (ssc_link_empty(&f->members)) {
         ssc_db_job_cancel(f->job);
+        f->hub->inflight--;
         free(f);
     }
 }
@@ -152,42 +161,21 @@ static int stalled(const watcher *w)
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Queues each change of the read to w. Returns 0, or ends w and returns -1
- * when one cannot be sent. */
-static int deliver(watcher *w, uint8_t *const *packed, const size_t *lens,
-                   size_t n)
+/* A read's changes, packed once for every member. */
+typedef struct batch {
+    size_t n;
+    uint8_t **bufs;
+    size_t *lens;
+    uint64_t *seqs;
+} batch;
+
+static void batch_free(batch *b)
 {
-    for (size_t i = 0; i < n; i++)
-        if (ssc_call_send_bytes(w->call, packed[i], lens[i]) != 0) {
-            watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "a change is larger than the server's "
-                        "max_message_bytes");
-            return -1;
-        }
-    return 0;
-}
-
-/* The read's changes packed once, for every member. Returns the count, or
- * -1 (with why) when the answer does not hold together. */
-static long pack_changes(const json_t *changes, uint8_t ***packed,
-                         size_t **lens, char *why, size_t n)
-{
-    size_t count = json_array_size(changes);
-
-    *packed = ssc_xcalloc(count ? count : 1, sizeof(**packed));
-    *lens = ssc_xcalloc(count ? count : 1, sizeof(**lens));
-    for (size_t i = 0; i < count; i++) {
-        ProtobufCMessage *m = NULL;
-
-        if (ssc_json_pb_decode(&ssc__v1__change__descriptor,
-                               json_array_get(changes, i), &m, why, n) != 0)
-            return -1;
-        (*lens)[i] = protobuf_c_message_get_packed_size(m);
-        (*packed)[i] = ssc_xmalloc((*lens)[i] ? (*lens)[i] : 1);
-        protobuf_c_message_pack(m, (*packed)[i]);
-        ssc_json_pb_free(m);
-    }
-    return (long)count;
+    for (size_t i = 0; i < b->n; i++)
+        free(b->bufs[i]);
+    free(b->bufs);
+    free(b->lens);
+    free(b->seqs);
 }
 
 static uint64_t seq_of(const json_t *j)
@@ -195,6 +183,59 @@ static uint64_t seq_of(const json_t *j)
     json_int_t v = json_is_integer(j) ? json_integer_value(j) : -1;
 
     return v > 0 ? (uint64_t)v : 0;
+}
+
+/* Packs the changes of a read into b. Returns 0, or -1 (with why, b
+ * emptied) when the answer does not hold together. */
+static int pack_changes(const json_t *changes, batch *b, char *why, size_t n)
+{
+    size_t count = json_array_size(changes);
+
+    b->bufs = ssc_xcalloc(count ? count : 1, sizeof(*b->bufs));
+    b->lens = ssc_xcalloc(count ? count : 1, sizeof(*b->lens));
+    b->seqs = ssc_xcalloc(count ? count : 1, sizeof(*b->seqs));
+    for (b->n = 0; b->n < count; b->n++) {
+        const json_t *c = json_array_get(changes, b->n);
+        ProtobufCMessage *m = NULL;
+        size_t len;
+
+        if (ssc_json_pb_decode(&ssc__v1__change__descriptor, c, &m, why, n) !=
+            0) {
+            batch_free(b);
+            memset(b, 0, sizeof(*b));
+            return -1;
+        }
+        len = protobuf_c_message_get_packed_size(m);
+        b->lens[b->n] = len;
+        b->bufs[b->n] = ssc_xmalloc(len ? len : 1);
+        b->seqs[b->n] = seq_of(json_object_get(c, "seq"));
+        protobuf_c_message_pack(m, b->bufs[b->n]);
+        ssc_json_pb_free(m);
+    }
+    return 0;
+}
+
+/* Queues each change of b to w and moves w's position past it. Returns 0,
+ * or ends w and returns -1 when one cannot be sent: the position is then
+ * the last change sent, and the message names the one that did not go. */
+static int deliver(watcher *w, const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        char why[200];
+
+        if (ssc_call_send_bytes(w->call, b->bufs[i], b->lens[i]) == 0) {
+            w->after = b->seqs[i];
+            continue;
+        }
+        snprintf(why, sizeof(why),
+                 "change %" PRIu64 " (%zu bytes) is larger than the largest "
+                 "message sscd sends ([limits] max_message_bytes)",
+                 b->seqs[i], b->lens[i]);
+        w->started = 1;
+        watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED, why);
+        return -1;
+    }
+    return 0;
 }
 
 /* A read is in: each member gets its changes and moves to next. */
@@ -205,10 +246,9 @@ static void fetched(void *arg, const ssc_db_result *r)
     ssc_link members;
     json_t *ans = r->ok ? ssc_store_json(r) : NULL;
     const json_t *changes = json_object_get(ans, "changes");
-    uint8_t **packed = NULL;
-    size_t *lens = NULL;
+    batch b = {0};
     char why[256] = "the answer is not JSON";
-    long n = -1;
+    int packed = -1;
     uint64_t next = seq_of(json_object_get(ans, "next"));
 
     /* The read is over: its members are on their own from here. */
@@ -221,8 +261,9 @@ static void fetched(void *arg, const ssc_db_result *r)
         w->fetch = NULL;
     }
     free(f);
+    hub->inflight--;
     if (ans != NULL && json_is_array(changes))
-        n = pack_changes(changes, &packed, &lens, why, sizeof(why));
+        packed = pack_changes(changes, &b, why, sizeof(why));
     if (ans != NULL) {
         uint64_t head = seq_of(json_object_get(ans, "head"));
 
@@ -237,19 +278,16 @@ static void fetched(void *arg, const ssc_db_result *r)
             w->due = 1; /* the pool is down: read again once it is up */
         } else if (!r->ok) {
             watcher_end(w, (ssc_status)r->status, r->message);
-        } else if (n < 0) {
+        } else if (packed != 0) {
             SSC_LOG_ERROR("%s: %s", PATH, why);
             watcher_end(w, SSC_STATUS_INTERNAL, "the change stream broke");
-        } else if (deliver(w, packed, lens, (size_t)n) == 0) {
+        } else if (deliver(w, &b) == 0) {
             if (next > w->after)
                 w->after = next;
             w->started = 1;
         }
     }
-    for (long i = 0; i < n; i++)
-        free(packed[i]);
-    free(packed);
-    free(lens);
+    batch_free(&b);
     json_decref(ans);
     wake(hub);
 }
@@ -282,6 +320,7 @@ static void start_fetch(ssc_changes_hub *hub, watcher **ws, size_t n)
         ws[i]->due = 0;
         ssc_link_insert(&f->members, &ws[i]->member);
     }
+    hub->inflight++;
     ssc_db_submit(hub->db, job, fetched, f);
 }
 
@@ -303,7 +342,10 @@ static int by_read(const void *x, const void *y)
     return a->after < b->after ? -1 : a->after > b->after;
 }
 
-/* Ends the stalled watchers past max_lag; collects the ones due to read. */
+/* Ends the watchers that stopped reading while more than max_lag changes
+ * committed; collects the ones due to read. A watcher counts as not
+ * reading from the moment its buffer is found at the high-water mark until
+ * on_drain: a watcher that reads, however far behind, is never ended. */
 static size_t collect(ssc_changes_hub *hub, watcher **due, size_t cap)
 {
     size_t n = 0;
@@ -315,20 +357,25 @@ static size_t collect(ssc_changes_hub *hub, watcher **due, size_t cap)
         l = l->next;
         if (w->fetch != NULL)
             continue;
-        if (stalled(w)) {
-            if (w->started && hub->head > w->after &&
-                hub->head - w->after > hub->max_lag) {
-                char why[160];
+        if (!stalled(w)) {
+            w->stalled = 0;
+        } else if (!w->stalled) {
+            w->stalled = 1;
+            w->stall_head = hub->head;
+        } else if (hub->head > w->stall_head &&
+                   hub->head - w->stall_head > hub->max_lag) {
+            char why[200];
 
-                snprintf(
-                    why, sizeof(why),
-                    "the watcher stopped reading and fell more than %" PRIu32
-                    " changes behind (the newest is %" PRIu64 ")",
-                    hub->max_lag, hub->head);
-                watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED, why);
-            }
+            snprintf(why, sizeof(why),
+                     "the watcher stopped reading while more than %" PRIu32
+                     " changes committed ([changes] max_lag; the newest is "
+                     "%" PRIu64 ")",
+                     hub->max_lag, hub->head);
+            watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED, why);
             continue;
         }
+        if (w->stalled)
+            continue;
         if (!w->started || w->due || w->after < hub->head)
             due[n++] = w;
     }
@@ -356,7 +403,7 @@ static void wake(ssc_changes_hub *hub)
         due = ssc_xcalloc(cap, sizeof(*due));
         n = collect(hub, due, cap);
         qsort(due, n, sizeof(*due), by_read);
-        for (size_t i = 0; i < n;) {
+        for (size_t i = 0; i < n && hub->inflight < READS_IN_FLIGHT_MAX;) {
             size_t j = i + 1;
 
             while (j < n && same_read(due[i], due[j]))
@@ -389,6 +436,10 @@ static void watch(ssc_call *call, const ProtobufCMessage *msg)
     }
     if (hub == NULL) {
         ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "no database configured");
+        return;
+    }
+    if (!ssc_server_serving(ssc_call_server(call))) {
+        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "sscd is shutting down");
         return;
     }
     if (ssc_pb_json_encode(msg, &json, &len, err, sizeof(err)) != 0) {
@@ -426,8 +477,10 @@ static void watch_drain(ssc_call *call)
 {
     watcher *w = ssc_call_data(call);
 
-    if (w != NULL)
+    if (w != NULL) {
+        w->stalled = 0; /* it reads */
         wake(w->hub);
+    }
 }
 
 static const ssc_method methods[] = {

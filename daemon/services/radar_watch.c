@@ -19,12 +19,16 @@
  *
  * When to read again: on every commit that wrote the audit trail (the
  * change stream's notification, backend.c), when the pool comes back, and
- * at midnight UTC, from one timer per loop armed for the next midnight:
- * the database is asked only when something may have changed, never in a
- * polling loop. A read in flight, or a watcher that stopped reading (its
- * buffer at SSC_CALL_HIGH_WATER), leaves a mark instead, and the read
- * follows once the first is in or the buffer has drained: the difference
- * is taken against what was sent, so nothing is lost by reading late.
+ * at midnight UTC, from one timer per loop armed for the next midnight
+ * (and at least hourly, to notice a clock step; it reads only when the
+ * day changed): the database is asked only when something may have
+ * changed, never in a polling loop. Each of these marks the watchers
+ * dirty, and a pump starts their reads, at most READS_IN_FLIGHT_MAX per
+ * loop at once, round robin. A watcher with a read in flight, or one that
+ * stopped reading (its buffer at SSC_CALL_HIGH_WATER), keeps the mark, and
+ * its read follows once the first is in or the buffer has drained: the
+ * difference is taken against what was sent, so nothing is lost by
+ * reading late, and a burst of commits costs one read per watcher.
  *
  * The day comes from the real clock plus [testing] clock's offset, so a
  * test can start sscd a few seconds before midnight.
@@ -57,6 +61,12 @@
 #define PATH "/ssc.v1.Radar/Watch"
 #define DAY_S 86400
 #define MIDNIGHT_SLACK_MS 20 /* fire just after midnight, never before */
+/* The timer runs on the monotonic clock: it looks at the wall clock at
+ * least this often, so a clock step or a suspend delays a new day by at
+ * most this much (and still reads nothing unless the day changed). */
+#define CLOCK_CHECK_MS (3600 * 1000)
+/* Reads in flight per loop: the pool's queue stays free for calls. */
+#define READS_IN_FLIGHT_MAX 16
 
 typedef Ssc__V1__RadarEvent event;
 typedef Ssc__V1__ListRadarResponse picture;
@@ -73,6 +83,8 @@ struct ssc_radar_hub {
     uint32_t max_events;
     ssc_link watchers;
     int db_up;
+    unsigned inflight; /* reads the pool has */
+    int64_t day;       /* the day (since the epoch) the timer last saw */
 };
 
 typedef struct watcher {
@@ -99,9 +111,15 @@ static int64_t clock_ms(const ssc_radar_hub *hub)
            ts.tv_nsec / 1000000;
 }
 
+/* Floor division: days and seconds before 1970 too. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
 static void today(const ssc_radar_hub *hub, char out[11])
 {
-    time_t t = (time_t)(clock_ms(hub) / 1000);
+    time_t t = (time_t)floor_div(clock_ms(hub), 1000);
     struct tm tm;
 
     gmtime_r(&t, &tm);
@@ -110,21 +128,27 @@ static void today(const ssc_radar_hub *hub, char out[11])
 
 static void on_midnight(uv_timer_t *t);
 
+/* Arms the timer for the next midnight, or sooner to look at the clock. */
 static void arm_midnight(ssc_radar_hub *hub)
 {
     int64_t now = clock_ms(hub);
-    int64_t next = (now / 1000 / DAY_S + 1) * DAY_S * 1000;
+    int64_t next = (floor_div(now, (int64_t)DAY_S * 1000) + 1) * DAY_S * 1000;
+    int64_t wait = next - now + MIDNIGHT_SLACK_MS;
 
+    hub->day = floor_div(now, (int64_t)DAY_S * 1000);
     uv_timer_start(&hub->midnight, on_midnight,
-                   (uint64_t)(next - now) + MIDNIGHT_SLACK_MS, 0);
+                   (uint64_t)(wait < CLOCK_CHECK_MS ? wait : CLOCK_CHECK_MS),
+                   0);
 }
 
 /* ---- watchers --------------------------------------------------------- */
 
 static void watcher_free(watcher *w)
 {
-    if (w->job != NULL)
+    if (w->job != NULL) {
         ssc_db_job_cancel(w->job);
+        w->hub->inflight--;
+    }
     ssc_link_remove(&w->link);
     ssc_call_set_data(w->call, NULL);
     ssc_call_unref(w->call);
@@ -264,21 +288,31 @@ static int show(watcher *w, picture *p, const char *as_of)
 /* ---- reading ---------------------------------------------------------- */
 
 static void read_picture(watcher *w);
+static void picture_done(watcher *w, const ssc_db_result *r);
+static void pump(ssc_radar_hub *hub);
 
 static void picture_read(void *arg, const ssc_db_result *r)
 {
     watcher *w = arg;
+    ssc_radar_hub *hub = w->hub;
+
+    w->job = NULL;
+    hub->inflight--;
+    picture_done(w, r);
+    pump(hub);
+}
+
+/* What a read brought: the difference sent, or the watcher ended. */
+static void picture_done(watcher *w, const ssc_db_result *r)
+{
     ProtobufCMessage *m = NULL;
     char err[256];
     size_t len = 0;
     const char *text;
 
-    w->job = NULL;
     if (!r->ok) {
-        if (r->status == SSC_STATUS_UNAVAILABLE && w->hub->db_up)
-            read_picture(w); /* its connection went; another is up */
-        else if (r->status == SSC_STATUS_UNAVAILABLE)
-            w->dirty = 1; /* read again once the pool is back */
+        if (r->status == SSC_STATUS_UNAVAILABLE)
+            w->dirty = 1; /* again: now if the pool is up, else once it is */
         else
             watcher_end(w, (ssc_status)r->status, r->message);
         return;
@@ -302,8 +336,7 @@ static void picture_read(void *arg, const ssc_db_result *r)
         watcher_end(w, SSC_STATUS_RESOURCE_EXHAUSTED, why);
         return;
     }
-    if (show(w, (picture *)m, w->reading) == 0 && w->dirty)
-        read_picture(w); /* something changed while this read ran */
+    show(w, (picture *)m, w->reading); /* pump() reads again if dirty */
 }
 
 /* The request with as_of set: {"as_of":"D", ...the request's fields}. */
@@ -324,7 +357,8 @@ static void read_picture(watcher *w)
     const char *v[2];
     ssc_db_job *job;
 
-    if (w->job != NULL || stalled(w) || !hub->db_up) {
+    if (w->job != NULL || stalled(w) || !hub->db_up ||
+        hub->inflight >= READS_IN_FLIGHT_MAX) {
         w->dirty = 1;
         return;
     }
@@ -342,27 +376,48 @@ static void read_picture(watcher *w)
     ssc_db_job_add(job, "ssc_radar_watch_read", 2, v);
     free(p);
     w->job = job;
+    hub->inflight++;
+    /* To the back of the line: under a steady stream of commits every
+     * watcher gets its turn. */
+    ssc_link_remove(&w->link);
+    ssc_link_insert(&hub->watchers, &w->link);
     ssc_db_submit(hub->db, job, picture_read, w);
 }
 
-static void read_all(ssc_radar_hub *hub)
+/* Starts the reads that are due, as many as may be in flight. */
+static void pump(ssc_radar_hub *hub)
 {
     ssc_link *l = hub->watchers.next;
+    size_t n = 0;
 
-    while (l != &hub->watchers) {
+    for (ssc_link *k = l; k != &hub->watchers; k = k->next)
+        n++;
+    /* n steps: read_picture() moves a watcher it starts to the back. */
+    while (n-- > 0 && hub->inflight < READS_IN_FLIGHT_MAX) {
         watcher *w = container_of(l, watcher, link);
 
         l = l->next;
-        read_picture(w);
+        if (w->dirty)
+            read_picture(w);
     }
+}
+
+/* Something may have changed for every watcher. */
+static void read_all(ssc_radar_hub *hub)
+{
+    for (ssc_link *l = hub->watchers.next; l != &hub->watchers; l = l->next)
+        container_of(l, watcher, link)->dirty = 1;
+    pump(hub);
 }
 
 static void on_midnight(uv_timer_t *t)
 {
     ssc_radar_hub *hub = container_of(t, ssc_radar_hub, midnight);
+    int64_t day = hub->day;
 
-    read_all(hub);
     arm_midnight(hub);
+    if (hub->day != day)
+        read_all(hub);
 }
 
 /* ---- the method ------------------------------------------------------- */
@@ -383,6 +438,10 @@ static void watch(ssc_call *call, const ProtobufCMessage *msg)
         ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "no database configured");
         return;
     }
+    if (!ssc_server_serving(ssc_call_server(call))) {
+        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "sscd is shutting down");
+        return;
+    }
     if (ssc_pb_json_encode(msg, &json, &len, err, sizeof(err)) != 0) {
         ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT, "%s", err);
         return;
@@ -394,7 +453,8 @@ static void watch(ssc_call *call, const ProtobufCMessage *msg)
     ssc_call_ref(call);
     ssc_call_set_data(call, w);
     ssc_link_insert(&hub->watchers, &w->link);
-    read_picture(w);
+    w->dirty = 1;
+    pump(hub);
 }
 
 static void watch_cancel(ssc_call *call)
@@ -410,7 +470,7 @@ static void watch_drain(ssc_call *call)
     watcher *w = ssc_call_data(call);
 
     if (w != NULL && w->dirty)
-        read_picture(w);
+        pump(w->hub);
 }
 
 static const ssc_method methods[] = {

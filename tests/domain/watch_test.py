@@ -14,6 +14,10 @@ watch_max_events) and registers the domain world (domain_env.py). Cases:
   changes_commit_order      a transaction that starts first but commits
                             last (held on a row lock) arrives after the one
                             that committed first, none skipped
+  changes_notify_once       a transaction notifies once, with its last seq,
+                            however many audit rows it wrote
+  changes_reconnect         every database connection killed and a change
+                            committed meanwhile: the watcher still gets it
   changes_ministry_view     a ministry's watcher sees only what it may read
   changes_kinds             the kinds filter
   changes_refused           bad after_seq, kinds, from_now with after_seq, an
@@ -25,7 +29,8 @@ watch_max_events) and registers the domain world (domain_env.py). Cases:
                             RESOURCE_EXHAUSTED past max_lag after what was
                             queued, naming the after_seq to resume with;
                             one that stalls below max_lag gets every change
-                            once it reads again
+                            once it reads again; one that reads is never
+                            ended, however far behind it starts
   radar_watch_midnight      a third sscd whose [testing] clock starts 30 s
                             before midnight: the picture, a record change
                             (MOVED, ADDED), then at midnight the day's
@@ -64,7 +69,7 @@ import h2.events  # noqa: E402
 import h2.settings  # noqa: E402
 
 T = CALL_TIMEOUT
-MAX_LAG = 3000          # watch-b's [changes] max_lag
+MAX_LAG = 1500          # watch-b's [changes] max_lag
 WATCH_MAX_EVENTS = 3    # watch-b's [radar] watch_max_events
 LATENCY_S = 2.0         # a change reaches a watcher on the other sscd within
 
@@ -225,6 +230,64 @@ def case_changes_resume(env):
     check_eq(seqs_of(again.msgs()), want, "resumed after %d" % last)
     check_eq(sorted(set(seen) & set(seqs_of(again.msgs()))), [], "sent twice")
     again.cancel()
+
+
+def case_changes_notify_once(env):
+    """Each committing transaction notifies ssc_changes once, with its last
+    change's seq, however many audit rows or statements it has: what a
+    listener (a psql session here) receives."""
+    lis = subprocess.Popen(
+        [P.PSQL, "-X", "-q", "-At", "-d", env.pg.owner_url],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    try:
+        lis.stdin.write("LISTEN ssc_changes;\n\\echo ready\n")
+        lis.stdin.flush()
+        check_eq(lis.stdout.readline().strip(), "ready", "the listener")
+        org = env.world.sac.id
+        env.pg.psql("SELECT ssc.audit_append('organisation', '%d', NULL, "
+                    "jsonb_build_object('n', g)) FROM generate_series(1, 5) g" % org)
+        first = head(env)
+        env.pg.psql("BEGIN; SELECT ssc.audit_append('organisation', '%d', NULL, '{}'); "
+                    "SELECT ssc.audit_append('organisation', '%d', NULL, '{}'); "
+                    "SELECT ssc.audit_append('organisation', '%d', NULL, '{}'); COMMIT;"
+                    % (org, org, org))
+        second = head(env)
+        lis.stdin.write("SELECT 1;\n\\echo done\n")
+        lis.stdin.flush()
+        payloads = []
+        for _ in range(50):
+            line = lis.stdout.readline()
+            if not line or line.strip() == "done":
+                break
+            if line.startswith("Asynchronous notification"):
+                payloads.append(line.split('payload "')[1].split('"')[0])
+        check_eq(payloads, [str(first), str(second)],
+                 "one notification per transaction, its last seq")
+    finally:
+        lis.stdin.close()
+        lis.wait(10)
+
+
+def case_changes_reconnect(env):
+    """Every database connection of both sscd is terminated and a change
+    commits while they come back: a watcher still gets it (the pool's
+    listening connection listens again and the hub reads what it may have
+    missed)."""
+    h0 = head(env)
+    st = watch_changes(env, "auditor", sscd=env.b, after_seq=h0)
+    time.sleep(0.5)
+    env.pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE usename = 'ssc_app' AND pid <> pg_backend_pid()")
+    env.pg.psql("SELECT ssc.audit_append('organisation', '%d', NULL, '{\"after\": \"reconnect\"}')"
+                % env.world.sac.id)
+    want = audit_seqs(env, h0)
+    st.wait(lambda ms: len(ms) >= len(want), 30, "the change made while reconnecting")
+    check_eq(seqs_of(st.msgs()), want, "every change, once, across the reconnect")
+    check(st.error is None, "the watch ended: %s" % (st.error and st.error.details()))
+    st.cancel()
+    env.wait_serving(env.sscd, ("auditor", "ministry-a", "ministry-s", "secretariat"))
+    env.wait_serving(env.b, ("auditor", "ministry-s"))
 
 
 def case_changes_commit_order(env):
@@ -477,6 +540,15 @@ def case_changes_stalled_watcher(env):
           "the message names the after_seq to resume with: %r (last %d)" % (msg, got[-1]))
     check(len(got) < 1000, "the stalled watcher was sent %d changes" % len(got))
     stuck.close()
+    # A watcher that reads is never ended, however far behind it starts:
+    # 4,000 changes behind with max_lag 1,500, it gets every one.
+    want = audit_seqs(env, h1)
+    reader = watch_changes(env, "auditor", sscd=env.b, after_seq=h1)
+    reader.wait(lambda ms: len(ms) >= len(want), 120, "a reader catching up from far behind")
+    check(reader.error is None, "the reader was ended: %s" % (
+        reader.error and reader.error.details()))
+    check_eq(seqs_of(reader.msgs()), want, "a reader catching up: every change once, in order")
+    reader.cancel()
 
 
 # --------------------------------------------------------------------------
@@ -528,6 +600,11 @@ def case_radar_watch_midnight(env):
               (pb.RADAR_CHANGE_CURRENT, c_31.id, 31, "90", d(0)),
               (pb.RADAR_CHANGE_CURRENT, c_60.id, 60, "90", d(0)),
               (pb.RADAR_CHANGE_SYNCED, 0, 0, "", d(0))], "the picture")
+    # A commit that touches none of its events sends nothing.
+    n0 = len(pic)
+    new_collab(env)
+    time.sleep(1.5)
+    check_eq(len(st.msgs()), n0, "updates after a commit that changes no event")
     # A record change: c_60 moves to day 10 (band 30), a new one on day 5.
     env.collabs("ministry-s").PlanPhase(pb.PlanPhaseRequest(
         id=c_60.id, phase=pb.PHASE_MATCHMAKING, planned_start=d(-10),
@@ -596,6 +673,7 @@ def case_radar_watch_refused(env):
 CASES = [(n[5:], f) for n, f in sorted(globals().items())
          if n.startswith("case_") and callable(f)]
 ORDER = ("changes_refused", "changes_across_instances", "changes_resume",
+         "changes_notify_once", "changes_reconnect",
          "changes_commit_order", "changes_ministry_view", "changes_kinds",
          "radar_watch_midnight", "radar_watch_refused", "changes_stalled_watcher")
 

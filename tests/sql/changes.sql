@@ -97,12 +97,6 @@ ROLLBACK;
 SELECT count(*) AS without_a_call FROM ssc.audit;
 SELECT ssc.change_visible('agreement', '1') AS visible_without_a_call;
 
--- Every commit that audits notifies ssc_changes (0026; 0027 below gives
--- it a payload): a trigger for each statement, equal notifications folded
--- into one per transaction by PostgreSQL.
-SELECT tgname, tgtype & 1 = 0 AS per_statement, tgfoid::regproc AS function
-  FROM pg_trigger WHERE tgrelid = 'ssc.audit'::regclass AND NOT tgisinternal;
-
 -- changes_watch (0027): the head in the same snapshot, and where the next
 -- read starts. The auditor with a limit of 2: next is the last change's
 -- seq; with room to spare, the head.
@@ -148,7 +142,9 @@ SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Changes/Wat
 SELECT ssc.changes_watch('{"kinds": ["payroll"]}', '', 10);
 ROLLBACK;
 
--- The notification carries the statement's last seq (0027), from the
--- statement's own rows (audit_head is one behind inside the trigger).
-SELECT tgname, tgnewtable AS rows_as FROM pg_trigger
- WHERE tgrelid = 'ssc.audit'::regclass AND NOT tgisinternal;
+-- The notification (0027): a deferred trigger per audit row, at commit,
+-- so every row of a transaction notifies the same head and PostgreSQL
+-- folds them into one.
+SELECT tgname, tgdeferrable AS deferrable, tginitdeferred AS at_commit,
+       tgtype & 1 = 1 AS per_row
+  FROM pg_trigger WHERE tgrelid = 'ssc.audit'::regclass AND NOT tgisinternal;
