@@ -3,16 +3,25 @@
  * up with many streams and stamp every change as it arrives.
  *
  *   ssc-watchbench watch --endpoint HOST:PORT --ca FILE --cert FILE --key FILE
- *                        [--connections C] [--streams S] --expect FILE
- *                        [--grace SECONDS]
+ *                        [--connections C] [--streams S] [--cold]
+ *                        --expect FILE [--grace SECONDS] [--dump FILE]
+ *                        [--capacity N]
  *   ssc-watchbench listen --db URL [--listeners K] --expect FILE
- *                         [--grace SECONDS]
+ *                         [--grace SECONDS] [--dump FILE] [--capacity N]
  *   ssc-watchbench write --db URL --entity-id ID [--changes M] [--rate R]
  *
  * watch: C connections (one ssc_client each, on one libuv loop) with S calls
  * of ssc.v1.Changes/Watch each, every one WatchChangesRequest{from_now =
  * true}: C x S watchers. Each change is stamped with CLOCK_REALTIME when the
- * client library hands it over, and only its seq (field 1) is read.
+ * client library hands it over, and only its seq (field 1) is read. Each
+ * connection first makes one Health/Check call and opens its watches when
+ * that is answered, as a client whose channel is already up does. With
+ * --cold the watches go out with the connection's first bytes instead:
+ * sscd then refuses with RESOURCE_EXHAUSTED ("server request buffers are
+ * full") the streams past 89 of 100, as if it charged each stream opened
+ * before it has the client's SETTINGS acknowledgement HTTP/2's default
+ * window of 65,535 bytes rather than its own 16 KiB (seen 2026-12-04;
+ * bench/README.md).
  *
  * listen: the reference, the same work without sscd: K libpq connections,
  * each LISTENs on ssc_changes and, after each wake-up, reads what is new with
@@ -24,6 +33,11 @@
  * sscd's hub does. Every row of a result is stamped when the result is in.
  * All K on one thread (ppoll), as all watchers are in watch mode.
  *
+ * Both receivers keep every arrival (seq and time) in memory until the end;
+ * --capacity N makes room for N per receiver at start (and touches it), so
+ * that no array grows during the measurement: a thousand of them growing at
+ * once held up the watch client by up to 100 ms.
+ *
  * Both receivers print "ready" once every watcher or listener has received
  * a change (bench/watch.sh writes probe changes until then: a from_now
  * watch that has seen one is live). On SIGUSR1 they read the --expect file,
@@ -33,11 +47,14 @@
  *   result receivers=N changes=M delivered=D missing=.. duplicates=..
  *          out_of_order=.. extra=.. closed=.. p50_us=.. ... all_max_us=..
  * where the latencies are arrival minus the row's at, over every first
- * arrival of a measured change at a receiver, and all_* are per change: the
- * latency at which the last receiver had it. Duplicates and out-of-order
- * arrivals count every change, the probes too. Then they keep their
- * connections until SIGTERM or SIGINT, so that the script can read the
- * CPU time of the processes before the connections close.
+ * arrival of a measured change at a receiver; first_* and all_* are per
+ * change: the latency at which the first and the last receiver had it.
+ * Duplicates and out-of-order arrivals count every change, the probes too.
+ * --dump FILE also writes "SEQ AT_US RECEIVERS FIRST_US LAST_US" per
+ * measured change, followed (for at most 64 connections) by the latency of
+ * the last receiver on each connection. Then they keep their connections
+ * until SIGTERM or SIGINT, so that the script can read the CPU time of the
+ * processes before the connections close.
  *
  * write: M changes at R per second on a fixed schedule (change i is due at
  * i / R seconds; one that is late goes at once), each its own transaction:
@@ -53,6 +70,7 @@
  * Entry point: main().
  */
 #include "client.h"
+#include "err.h"
 #include "mem.h"
 #include "status.h"
 
@@ -69,8 +87,10 @@
 #include <time.h>
 
 #define WATCH_PATH "/ssc.v1.Changes/Watch"
+#define HEALTH_PATH "/grpc.health.v1.Health/Check"
 #define MAX_RECEIVERS 100000u
 #define MAX_EXPECT 10000000u
+#define MAX_DUMP_GROUPS 64u
 #define READ_SQL                                                               \
     "SELECT seq, at, principal, method, entity, entity_id, after "             \
     "FROM ssc.audit WHERE seq > $1 ORDER BY seq"
@@ -85,9 +105,12 @@ typedef struct wb_opts {
     ssc_client_opts client;
     unsigned connections;
     unsigned streams;
+    int cold;
     const char *db;
     unsigned listeners;
     const char *expect;
+    const char *dump;
+    unsigned capacity;
     double grace_s;
     const char *entity_id;
     unsigned changes;
@@ -114,9 +137,13 @@ static void usage(FILE *f)
     fputs("usage: ssc-watchbench watch --endpoint HOST:PORT --ca FILE --cert "
           "FILE --key FILE\n"
           "                            [--connections C] [--streams S] "
-          "--expect FILE [--grace S]\n"
+          "[--cold]\n"
+          "                            --expect FILE [--grace S] [--dump "
+          "FILE] [--capacity N]\n"
           "       ssc-watchbench listen --db URL [--listeners K] --expect "
-          "FILE [--grace S]\n"
+          "FILE\n"
+          "                             [--grace S] [--dump FILE] "
+          "[--capacity N]\n"
           "       ssc-watchbench write --db URL --entity-id ID [--changes M] "
           "[--rate R]\n"
           "The receivers of bench/watch.sh (Changes/Watch streams, or libpq\n"
@@ -161,9 +188,12 @@ enum {
     OPT_KEY,
     OPT_CONNECTIONS,
     OPT_STREAMS,
+    OPT_COLD,
     OPT_DB,
     OPT_LISTENERS,
     OPT_EXPECT,
+    OPT_DUMP,
+    OPT_CAPACITY,
     OPT_GRACE,
     OPT_ENTITY_ID,
     OPT_CHANGES,
@@ -178,9 +208,12 @@ static const struct option long_opts[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"connections", required_argument, NULL, OPT_CONNECTIONS},
     {"streams", required_argument, NULL, OPT_STREAMS},
+    {"cold", no_argument, NULL, OPT_COLD},
     {"db", required_argument, NULL, OPT_DB},
     {"listeners", required_argument, NULL, OPT_LISTENERS},
     {"expect", required_argument, NULL, OPT_EXPECT},
+    {"dump", required_argument, NULL, OPT_DUMP},
+    {"capacity", required_argument, NULL, OPT_CAPACITY},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"entity-id", required_argument, NULL, OPT_ENTITY_ID},
     {"changes", required_argument, NULL, OPT_CHANGES},
@@ -212,6 +245,9 @@ static int one_opt(int opt, const char *arg, wb_opts *o)
         if (parse_uint(arg, 1, 10000, &o->streams) != 0)
             return fail("--streams: need 1..10000, not \"%s\"", arg);
         return 0;
+    case OPT_COLD:
+        o->cold = 1;
+        return 0;
     case OPT_DB:
         o->db = arg;
         return 0;
@@ -221,6 +257,13 @@ static int one_opt(int opt, const char *arg, wb_opts *o)
         return 0;
     case OPT_EXPECT:
         o->expect = arg;
+        return 0;
+    case OPT_DUMP:
+        o->dump = arg;
+        return 0;
+    case OPT_CAPACITY:
+        if (parse_uint(arg, 0, MAX_EXPECT, &o->capacity) != 0)
+            return fail("--capacity: need 0..%u, not \"%s\"", MAX_EXPECT, arg);
         return 0;
     case OPT_GRACE:
         if (parse_positive(arg, 3600, &o->grace_s) != 0)
@@ -341,8 +384,10 @@ typedef struct receiver {
 struct run {
     receiver *r;
     size_t nr;
+    size_t group;  /* receivers per connection */
     size_t nready; /* receivers with a change */
     const char *expect_path;
+    const char *dump_path;
     double grace_s;
     int64_t *eseq; /* the measured changes, ascending */
     int64_t *eat;  /* their audit at, µs since the epoch */
@@ -356,14 +401,24 @@ struct run {
     char *first_error;
 };
 
-static void run_init(run *g, size_t nr, const wb_opts *o)
+static void run_init(run *g, size_t nr, size_t group, const wb_opts *o)
 {
     memset(g, 0, sizeof(*g));
     g->nr = nr;
+    g->group = group;
     g->r = ssc_xcalloc(nr, sizeof(*g->r));
-    for (size_t i = 0; i < nr; i++)
+    for (size_t i = 0; i < nr; i++) {
         g->r[i].g = g;
+        /* Room for what is to come, its pages touched now: growing a
+         * thousand arrays at once mid-run stalls the receiver. */
+        if (o->capacity > 0) {
+            g->r[i].cap = o->capacity;
+            g->r[i].a = ssc_xmalloc(o->capacity * sizeof(*g->r[i].a));
+            memset(g->r[i].a, 0, o->capacity * sizeof(*g->r[i].a));
+        }
+    }
     g->expect_path = o->expect;
+    g->dump_path = o->dump;
     g->grace_s = o->grace_s;
 }
 
@@ -539,20 +594,29 @@ typedef struct tally {
     uint64_t delivered, missing, duplicates, out_of_order, extra, negative;
 } tally;
 
+/* Per measured change: how many receivers had it, and the latency of the
+ * first and of the last of them. */
+typedef struct per_change {
+    uint32_t count;
+    uint32_t first;
+    uint32_t last;
+} per_change;
+
 /* Goes through one receiver's arrivals: counts, and each first arrival of a
- * measured change as a latency (into lat and, per change, into worst). seen
- * is a bitmap over [lo, hi] of the seqs the whole run saw. */
+ * measured change as a latency (into lat and into its per_change). seen is
+ * a bitmap over [lo, hi] of the seqs the whole run saw. */
 static void analyse_one(const run *g, const receiver *r, uint8_t *seen,
                         int64_t lo, size_t bits, uint32_t *lat, size_t *nlat,
-                        uint32_t *worst, tally *t)
+                        per_change *pc, tally *t)
 {
     int64_t prev = 0;
     uint64_t got = 0;
 
     memset(seen, 0, (bits + 7) / 8);
     for (size_t i = 0; i < r->n; i++) {
-        int64_t seq = r->a[i].seq;
+        int64_t seq = r->a[i].seq, us;
         size_t bit = (size_t)(seq - lo);
+        uint32_t v;
         long k;
 
         if (seen[bit / 8] & (1u << (bit % 8))) {
@@ -571,31 +635,81 @@ static void analyse_one(const run *g, const receiver *r, uint8_t *seen,
             continue;
         }
         got++;
-        {
-            int64_t us = r->a[i].t_us - g->eat[k];
-            uint32_t v;
-
-            if (us < 0) {
-                t->negative++;
-                us = 0;
-            }
-            v = us > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)us;
-            lat[(*nlat)++] = v;
-            if (v > worst[k])
-                worst[k] = v;
+        us = r->a[i].t_us - g->eat[k];
+        if (us < 0) {
+            t->negative++;
+            us = 0;
         }
+        v = us > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+        lat[(*nlat)++] = v;
+        if (pc[k].count == 0 || v < pc[k].first)
+            pc[k].first = v;
+        if (v > pc[k].last)
+            pc[k].last = v;
+        pc[k].count++;
     }
     t->delivered += got;
     t->missing += g->ne - got;
 }
 
+/* The latency at which the last receiver of each group had each change:
+ * into glast[k * ngroups + group], 0 for none. */
+static void group_last(const run *g, size_t ngroups, uint32_t *glast)
+{
+    for (size_t i = 0; i < g->nr; i++) {
+        const receiver *r = &g->r[i];
+        size_t grp = i / g->group;
+
+        for (size_t j = 0; j < r->n; j++) {
+            long k = expect_index(g, r->a[j].seq);
+            int64_t us;
+
+            if (k < 0)
+                continue;
+            us = r->a[j].t_us - g->eat[k];
+            if (us > 0 && us <= (int64_t)UINT32_MAX &&
+                (uint32_t)us > glast[(size_t)k * ngroups + grp])
+                glast[(size_t)k * ngroups + grp] = (uint32_t)us;
+        }
+    }
+}
+
+/* "SEQ AT_US RECEIVERS FIRST_US LAST_US" per measured change, then the last
+ * receiver's latency in each group (connection) when there are at most
+ * MAX_DUMP_GROUPS of them. */
+static void dump(const run *g, const per_change *pc)
+{
+    FILE *f = fopen(g->dump_path, "w");
+    size_t ngroups = (g->nr + g->group - 1) / g->group;
+    uint32_t *glast = NULL;
+
+    if (f == NULL) {
+        fail("could not write %s", g->dump_path);
+        return;
+    }
+    if (ngroups <= MAX_DUMP_GROUPS) {
+        glast = ssc_xcalloc(g->ne * ngroups + 1, sizeof(*glast));
+        group_last(g, ngroups, glast);
+    }
+    for (size_t k = 0; k < g->ne; k++) {
+        fprintf(f, "%" PRId64 " %" PRId64 " %u %u %u", g->eseq[k], g->eat[k],
+                pc[k].count, pc[k].first, pc[k].last);
+        for (size_t j = 0; glast != NULL && j < ngroups; j++)
+            fprintf(f, " %u", glast[k * ngroups + j]);
+        fputc('\n', f);
+    }
+    free(glast);
+    if (fclose(f) != 0)
+        fail("could not write %s", g->dump_path);
+}
+
 static void report(run *g)
 {
     int64_t lo = INT64_MAX, hi = 0;
-    size_t bits, nlat = 0, nworst = 0;
+    size_t bits, nlat = 0, nc = 0;
     uint8_t *seen;
-    uint32_t *lat, *worst;
-    uint8_t *had;
+    uint32_t *lat, *first, *last;
+    per_change *pc;
     tally t = {0};
 
     g->reported = 1;
@@ -611,27 +725,23 @@ static void report(run *g)
     bits = (size_t)(hi - lo) + 1;
     seen = ssc_xmalloc((bits + 7) / 8);
     lat = ssc_xmalloc((g->nr * g->ne + 1) * sizeof(*lat));
-    worst = ssc_xcalloc(g->ne, sizeof(*worst));
-    had = ssc_xcalloc(g->ne, 1);
-    for (size_t i = 0; i < g->nr; i++) {
-        size_t before = nlat;
-
-        analyse_one(g, &g->r[i], seen, lo, bits, lat, &nlat, worst, &t);
-        (void)before;
-    }
-    /* A change counts in the all_* figures when some receiver had it. */
+    pc = ssc_xcalloc(g->ne, sizeof(*pc));
+    first = ssc_xcalloc(g->ne, sizeof(*first));
+    last = ssc_xcalloc(g->ne, sizeof(*last));
     for (size_t i = 0; i < g->nr; i++)
-        for (size_t j = 0; j < g->r[i].n; j++) {
-            long k = expect_index(g, g->r[i].a[j].seq);
-
-            if (k >= 0)
-                had[k] = 1;
-        }
+        analyse_one(g, &g->r[i], seen, lo, bits, lat, &nlat, pc, &t);
+    if (g->dump_path != NULL)
+        dump(g, pc);
+    /* The per-change figures count the changes some receiver had. */
     for (size_t k = 0; k < g->ne; k++)
-        if (had[k])
-            worst[nworst++] = worst[k];
+        if (pc[k].count > 0) {
+            first[nc] = pc[k].first;
+            last[nc] = pc[k].last;
+            nc++;
+        }
     qsort(lat, nlat, sizeof(*lat), cmp_u32);
-    qsort(worst, nworst, sizeof(*worst), cmp_u32);
+    qsort(first, nc, sizeof(*first), cmp_u32);
+    qsort(last, nc, sizeof(*last), cmp_u32);
     printf("result receivers=%zu changes=%zu delivered=%" PRIu64
            " missing=%" PRIu64 " duplicates=%" PRIu64 " out_of_order=%" PRIu64
            " extra=%" PRIu64 " closed=%zu bad_messages=%" PRIu64
@@ -641,16 +751,18 @@ static void report(run *g)
     printf(" p50_us=%u p90_us=%u p99_us=%u p999_us=%u max_us=%u",
            pct(lat, nlat, 50), pct(lat, nlat, 90), pct(lat, nlat, 99),
            pct(lat, nlat, 99.9), nlat ? lat[nlat - 1] : 0);
-    printf(" all_p50_us=%u all_p99_us=%u all_max_us=%u\n",
-           pct(worst, nworst, 50), pct(worst, nworst, 99),
-           nworst ? worst[nworst - 1] : 0);
+    printf(" first_p50_us=%u first_p99_us=%u first_max_us=%u",
+           pct(first, nc, 50), pct(first, nc, 99), nc ? first[nc - 1] : 0);
+    printf(" all_p50_us=%u all_p99_us=%u all_max_us=%u\n", pct(last, nc, 50),
+           pct(last, nc, 99), nc ? last[nc - 1] : 0);
     if (g->first_error != NULL)
         printf("first_error %s\n", g->first_error);
     fflush(stdout);
     free(seen);
     free(lat);
-    free(worst);
-    free(had);
+    free(pc);
+    free(first);
+    free(last);
 }
 
 /* ---- watch: Changes/Watch streams ------------------------------------- */
@@ -784,28 +896,80 @@ static void on_term(uv_signal_t *s, int signum)
     watch_stop(w);
 }
 
-static int watch_main(const wb_opts *o)
+/* Starts every watch of client i. */
+static void start_watches(watch_run *w, unsigned i)
 {
     static const uint8_t from_now[] = {0x18, 0x01}; /* field 3 = true */
+    size_t per = w->g.nr / w->nclients;
+
+    for (size_t k = i * per; k < (i + 1) * per; k++) {
+        ssc_client_call *call;
+        int rc = ssc_client_call_start(w->clients[i], WATCH_PATH, NULL, 0,
+                                       &watch_cbs, &w->g.r[k], &call);
+
+        if (rc != 0) {
+            fail("could not start a watch: %s", ssc_strerror(rc));
+            exit(1);
+        }
+        ssc_client_call_send(call, from_now, sizeof(from_now));
+        ssc_client_call_half_close(call);
+    }
+}
+
+/* The connection's first call: once it is answered, sscd has had the
+ * client's acknowledgement of its SETTINGS, and the watches go out. */
+typedef struct warm {
+    watch_run *w;
+    unsigned i;
+} warm;
+
+static void on_warm_close(ssc_client_call *call, ssc_client_result *res)
+{
+    warm *c = ssc_client_call_data(call);
+
+    if (c->w->g.stopping)
+        return;
+    if (res->code != SSC_STATUS_OK) {
+        fail("Health/Check on connection %u: %s: %s", c->i,
+             ssc_status_name(res->code), res->message ? res->message : "");
+        exit(1);
+    }
+    start_watches(c->w, c->i);
+}
+
+static const ssc_client_call_cbs warm_cbs = {.on_close = on_warm_close};
+
+static int watch_main(const wb_opts *o)
+{
     watch_run *w = ssc_xcalloc(1, sizeof(*w));
+    warm *warms = ssc_xcalloc(o->connections, sizeof(*warms));
     char err[512];
 
-    run_init(&w->g, (size_t)o->connections * o->streams, o);
+    run_init(&w->g, (size_t)o->connections * o->streams, o->streams, o);
     uv_loop_init(&w->loop);
     w->nclients = o->connections;
     w->clients = ssc_xcalloc(o->connections, sizeof(*w->clients));
-    for (unsigned i = 0; i < o->connections; i++)
-        if (ssc_client_new(&w->loop, &o->client, &w->clients[i], err,
-                           sizeof(err)) != 0)
-            return fail("%s", err);
-    for (size_t i = 0; i < w->g.nr; i++) {
+    /* Failures here end the process: there is nothing to measure. */
+    for (unsigned i = 0; i < o->connections; i++) {
         ssc_client_call *call;
-        int rc = ssc_client_call_start(w->clients[i / o->streams], WATCH_PATH,
-                                       NULL, 0, &watch_cbs, &w->g.r[i], &call);
 
-        if (rc != 0)
-            return fail("could not start a watch: %d", rc);
-        ssc_client_call_send(call, from_now, sizeof(from_now));
+        if (ssc_client_new(&w->loop, &o->client, &w->clients[i], err,
+                           sizeof(err)) != 0) {
+            fail("%s", err);
+            exit(1);
+        }
+        if (o->cold) {
+            start_watches(w, i);
+            continue;
+        }
+        warms[i].w = w;
+        warms[i].i = i;
+        if (ssc_client_call_start(w->clients[i], HEALTH_PATH, NULL, 10000,
+                                  &warm_cbs, &warms[i], &call) != 0) {
+            fail("could not start Health/Check");
+            exit(1);
+        }
+        ssc_client_call_send(call, NULL, 0);
         ssc_client_call_half_close(call);
     }
     uv_signal_init(&w->loop, &w->sig_usr1);
@@ -818,6 +982,7 @@ static int watch_main(const wb_opts *o)
     uv_run(&w->loop, UV_RUN_DEFAULT);
     uv_loop_close(&w->loop);
     free(w->clients);
+    free(warms);
     run_free(&w->g);
     free(w);
     return 0;
@@ -871,8 +1036,8 @@ static int exec_simple(PGconn *pg, const char *sql, int64_t *v)
         char *end;
 
         errno = 0;
-        *v = PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), &end, 10)
-                                 : -1;
+        *v =
+            PQntuples(res) == 1 ? strtoll(PQgetvalue(res, 0, 0), &end, 10) : -1;
         if (*v < 0 || errno != 0)
             rc = fail("%s: not a number", sql);
     }
@@ -924,7 +1089,8 @@ static void take_rows(listener *l, receiver *r, const PGresult *res)
         int64_t seq;
 
         for (int c = 0; c < cols; c++)
-            len += (size_t)PQgetlength(res, i, c) + (PQgetvalue(res, i, c)[0]);
+            len += (size_t)PQgetlength(res, i, c) +
+                   (unsigned char)PQgetvalue(res, i, c)[0];
         errno = 0;
         seq = strtoll(PQgetvalue(res, i, 0), &end, 10);
         if (errno != 0 || *end != '\0' || seq <= 0) {
@@ -995,7 +1161,7 @@ static int listen_main(const wb_opts *o)
     int64_t deadline = 0; /* mono ns; 0: none */
     int rc = 0;
 
-    run_init(&g, o->listeners, o);
+    run_init(&g, o->listeners, 1, o);
     for (unsigned i = 0; i < o->listeners; i++)
         if (listener_open(&ls[i], o->db) != 0) {
             rc = -1;
@@ -1088,8 +1254,8 @@ static int write_main(const wb_opts *o)
             struct timespec ts = {.tv_sec = (time_t)(due / 1000000000),
                                   .tv_nsec = (long)(due % 1000000000)};
 
-            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
-                                   NULL) == EINTR)
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+                   EINTR)
                 ;
         }
         s = mono_ns();
