@@ -323,7 +323,8 @@ static void test_fail_fast_when_down(void **state)
 }
 
 typedef struct heard {
-    int n;
+    int n;         /* notifications */
+    int listening; /* calls with payload NULL: (re)started listening */
     char payload[64];
 } heard;
 
@@ -332,6 +333,10 @@ static void on_notify(void *arg, const char *channel, const char *payload)
     heard *h = arg;
 
     assert_string_equal(channel, "ssc_test_events");
+    if (payload == NULL) {
+        h->listening++;
+        return;
+    }
     snprintf(h->payload, sizeof(h->payload), "%s", payload);
     h->n++;
 }
@@ -353,12 +358,15 @@ static void test_listen_notify(void **state)
     for (int i = 0; i < 250 && !ssc_db_is_up(db); i++)
         run_until(&loop, &up, 1, 20);
     run_until(&loop, &up, 1, 200); /* let every connection finish setup */
+    /* Listening started: the listener hears it once, with no payload. */
+    assert_int_equal(h.listening, 1);
     job = ssc_db_job_new();
     assert_int_equal(ssc_db_job_add(job, "t_notify", 2, v), 0);
     ssc_db_submit(db, job, record, &o);
     run_until(&loop, &h.n, 1, 5000);
     assert_int_equal(h.n, 1);
     assert_string_equal(h.payload, "hello");
+    assert_int_equal(h.listening, 1);
     finish(&loop, db);
 }
 
