@@ -112,6 +112,24 @@ static size_t peer_credit(const ssc_call *call);
 static void reject(ssc_call *call, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Opens the stream's account, charging the window the peer has on it, but
+ * at most SSC_STREAM_WINDOW. Until the peer acknowledges sscd's SETTINGS a
+ * new stream has HTTP/2's default 65,535 bytes, and charging that made a
+ * client that opens its streams in the first round trip (100 watches at
+ * once, say) find the 89th refused, although the connection's budget is
+ * sized for the window every stream has once the SETTINGS are in. What the
+ * peer sends beyond the charge before then is charged as it arrives
+ * (ssc_budget_stream_recv), and refuses the call only if it cannot be:
+ * nothing is held unpaid either way. */
+static int open_account(ssc_call *call)
+{
+    size_t credit = peer_credit(call);
+
+    return ssc_budget_stream_open(
+        &call->rx, &call->conn->buffers,
+        credit < SSC_STREAM_WINDOW ? credit : SSC_STREAM_WINDOW);
+}
+
 ssc_call *ssc__call_new(ssc_conn *conn, int32_t stream_id)
 {
     ssc_call *call = ssc_xcalloc(1, sizeof(*call));
@@ -129,7 +147,7 @@ ssc_call *ssc__call_new(ssc_conn *conn, int32_t stream_id)
     ssc_link_init(&call->rx_wait);
     ssc_link_insert(&conn->calls, &call->conn_link);
     ssc__conn_stream_opened(conn);
-    if (ssc_budget_stream_open(&call->rx, &conn->buffers, peer_credit(call)))
+    if (open_account(call) != 0)
         reject(call, SSC_STATUS_RESOURCE_EXHAUSTED,
                "server request buffers are full, try again later");
     return call;

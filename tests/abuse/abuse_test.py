@@ -1011,6 +1011,31 @@ def scenario_too_many_streams(c):
         h.conn.close()
 
 
+def scenario_streams_before_settings_ack(c):
+    """100 calls (the advertised max_concurrent_streams) sent in the first
+    round trip, before the client has read, let alone acknowledged, sscd's
+    SETTINGS: each stream then has HTTP/2's default 65,535-byte window, not
+    sscd's 16 KiB, and every call must still be served (89 of 100 were,
+    the rest refused RESOURCE_EXHAUSTED, when the default window was all
+    that a stream could open with)."""
+    h = raw_h2(c)
+    try:
+        hdrs = h.request_headers(EMPTY_CALL)
+        sids = list(range(1, 201, 2))
+        # Every stream open (HEADERS) before any request (DATA), as a
+        # client library starting 100 calls at once sends them.
+        h.send(b"".join(h.headers_frame(sid, hdrs) for sid in sids) +
+               b"".join(frame(DATA, F_END_STREAM, sid, grpc_msg(b""))
+                        for sid in sids), timeout=REACT_S)
+        ok = h.wait(lambda: all(h.stream_done(s) for s in sids), REACT_S)
+        check(ok, "not every call was answered (%s)" % h.describe_end())
+        bad = sorted((s, errname(h.rst[s]) if s in h.rst else h.grpc_status(s))
+                     for s in sids if s in h.rst or h.grpc_status(s) != "0")
+        check_eq(bad, [], "calls not served among 100 sent before the SETTINGS ack")
+    finally:
+        h.conn.close()
+
+
 def scenario_never_reading_client(c):
     m = c.m
     h = h2_client(c, window=0x7FFFFFFF, rcvbuf=8192)
@@ -1550,6 +1575,7 @@ SCENARIOS = [
     ("continuation_flood", scenario_continuation_flood),
     ("rapid_reset", scenario_rapid_reset),
     ("too_many_streams", scenario_too_many_streams),
+    ("streams_before_settings_ack", scenario_streams_before_settings_ack),
     ("never_reading_client", scenario_never_reading_client),
     ("slowloris", scenario_slowloris),
     ("garbage_instead_of_tls", scenario_garbage_instead_of_tls),
