@@ -57,22 +57,59 @@ CREATE CONSTRAINT TRIGGER audit_notify AFTER INSERT ON ssc.audit
 
 -- ---- Changes/Watch ------------------------------------------------------------------
 
--- The kinds field: known entity names, every one when none is given
--- (an empty array).
-CREATE FUNCTION ssc.change_kinds_arg(p jsonb) RETURNS text[]
+-- A list field of known words (kinds), the rule written once: an unknown
+-- word is SC400 naming the field and the words known. Returns the words
+-- given (none: an empty array). Radar/List's kinds and changes_list's
+-- (0025, 0026) had each written it out; both use this from here on.
+CREATE FUNCTION ssc.words_arg(p jsonb, f text, known text[]) RETURNS text[]
   LANGUAGE plpgsql IMMUTABLE
   SET search_path = ssc, pg_temp
 AS $$
 DECLARE
-  v text[] := ssc.req_texts(p, 'kinds');
+  v text[] := ssc.req_texts(p, f);
   v_bad text;
 BEGIN
-  SELECT x INTO v_bad FROM unnest(v) x WHERE NOT x = ANY (ssc.change_kinds()) LIMIT 1;
+  SELECT x INTO v_bad FROM unnest(v) x WHERE NOT x = ANY (known) LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'kinds: unknown kind "%" (known: %)', left(v_bad, 32),
-      array_to_string(ssc.change_kinds(), ', ') USING ERRCODE = 'SC400';
+    RAISE EXCEPTION '%: unknown kind "%" (known: %)', f, left(v_bad, 32),
+      array_to_string(known, ', ') USING ERRCODE = 'SC400';
   END IF;
   RETURN v;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ssc.radar_kinds_arg(p jsonb) RETURNS text[]
+  LANGUAGE plpgsql IMMUTABLE
+  SET search_path = ssc, pg_temp
+AS $$
+DECLARE
+  v text[] := ssc.words_arg(p, 'kinds', ssc.radar_kinds());
+BEGIN
+  RETURN CASE WHEN cardinality(v) = 0 THEN ssc.radar_kinds() ELSE v END;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ssc.changes_list(p jsonb, p_after text, p_lim int) RETURNS jsonb
+  LANGUAGE plpgsql STABLE
+  SET search_path = ssc, pg_temp
+AS $$
+DECLARE
+  v_kinds text[] := ssc.words_arg(p, 'kinds', ssc.change_kinds());
+  v_lim int := ssc.page_limit(p_lim);
+  v_after bigint;
+BEGIN
+  IF coalesce(p_after, '') !~ '^[0-9]{0,18}$' THEN
+    RAISE EXCEPTION 'after_seq: not a sequence number' USING ERRCODE = 'SC400';
+  END IF;
+  v_after := coalesce(nullif(p_after, '')::bigint, 0);
+  RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                   'seq', a.seq, 'at', ssc.rfc3339(a.at), 'principal', a.principal,
+                   'method', a.method, 'entity', a.entity, 'entity_id', a.entity_id,
+                   'after', a.after, 'cursor', a.seq::text) ORDER BY a.seq), '[]')
+            FROM (SELECT * FROM ssc.audit x
+                   WHERE x.seq > v_after
+                     AND (cardinality(v_kinds) = 0 OR x.entity = ANY (v_kinds))
+                   ORDER BY x.seq LIMIT v_lim) a);
 END
 $$;
 
@@ -92,7 +129,7 @@ CREATE FUNCTION ssc.changes_watch(p jsonb, p_after text, p_lim int) RETURNS json
 AS $$
 DECLARE
   v_head bigint := ssc.audit_last_seq();
-  v_kinds text[] := ssc.change_kinds_arg(p);
+  v_kinds text[] := ssc.words_arg(p, 'kinds', ssc.change_kinds());
   v_lim int := ssc.page_limit(p_lim);
   v_after bigint;
   v_upto bigint;
@@ -168,5 +205,5 @@ END
 $$;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ssc.audit_last_seq(), ssc.change_kinds_arg(jsonb),
+GRANT EXECUTE ON FUNCTION ssc.audit_last_seq(), ssc.words_arg(jsonb, text, text[]),
   ssc.changes_watch(jsonb, text, int), ssc.radar_watch_read(jsonb, int) TO ssc_app;

@@ -48,7 +48,6 @@
 #include "json_read.h"
 #include "log.h"
 #include "mem.h"
-#include "pb_json.h"
 #include "roles.h"
 #include "server.h"
 #include "store.h"
@@ -425,27 +424,12 @@ static void watch(ssc_call *call, const ProtobufCMessage *msg)
     const ssc_loop *loop = ssc_server_loop_of(call);
     ssc_changes_hub *hub = ssc_backend_changes(loop);
     const ssc_peer *peer = ssc_call_peer(call);
-    char *json = NULL, err[128];
     size_t len = 0, fl;
+    char *json = ssc_store_watch_request(call, hub != NULL, msg, &len);
     watcher *w;
 
-    if (!peer->verified) {
-        ssc_call_finish(call, SSC_STATUS_UNAUTHENTICATED,
-                        "a client certificate is required");
+    if (json == NULL)
         return;
-    }
-    if (hub == NULL) {
-        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "no database configured");
-        return;
-    }
-    if (!ssc_server_serving(ssc_call_server(call))) {
-        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "sscd is shutting down");
-        return;
-    }
-    if (ssc_pb_json_encode(msg, &json, &len, err, sizeof(err)) != 0) {
-        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT, "%s", err);
-        return;
-    }
     w = ssc_xcalloc(1, sizeof(*w));
     fl = strlen(peer->fingerprint);
     w->ident = ssc_xmalloc(fl + 1 + len + 1);

@@ -46,7 +46,6 @@
 #include "json_pb.h"
 #include "log.h"
 #include "mem.h"
-#include "pb_json.h"
 #include "roles.h"
 #include "server.h"
 #include "store.h"
@@ -425,27 +424,12 @@ static void on_midnight(uv_timer_t *t)
 static void watch(ssc_call *call, const ProtobufCMessage *msg)
 {
     ssc_radar_hub *hub = ssc_backend_radar(ssc_server_loop_of(call));
-    char *json = NULL, err[128];
     size_t len = 0;
+    char *json = ssc_store_watch_request(call, hub != NULL, msg, &len);
     watcher *w;
 
-    if (!ssc_call_peer(call)->verified) {
-        ssc_call_finish(call, SSC_STATUS_UNAUTHENTICATED,
-                        "a client certificate is required");
+    if (json == NULL)
         return;
-    }
-    if (hub == NULL) {
-        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "no database configured");
-        return;
-    }
-    if (!ssc_server_serving(ssc_call_server(call))) {
-        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "sscd is shutting down");
-        return;
-    }
-    if (ssc_pb_json_encode(msg, &json, &len, err, sizeof(err)) != 0) {
-        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT, "%s", err);
-        return;
-    }
     w = ssc_xcalloc(1, sizeof(*w));
     w->hub = hub;
     w->call = call;

@@ -9,7 +9,7 @@
  * the reference is dropped exactly once.
  *
  * Entry points: ssc_store_register(), ssc_store_begin(),
- * ssc_store_begin_read(), ssc_store_run(),
+ * ssc_store_begin_read(), ssc_store_watch_request(), ssc_store_run(),
  * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_json(),
  * ssc_store_request_hash(), ssc_store_available().
  */
@@ -22,6 +22,7 @@
 #include "hex.h"
 #include "json_read.h"
 #include "mem.h"
+#include "pb_json.h"
 #include "server.h"
 
 #include <openssl/evp.h>
@@ -120,6 +121,31 @@ ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles)
 ssc_db_job *ssc_store_begin_read(ssc_call *call, const char *const *roles)
 {
     return begin(call, roles, 0);
+}
+
+char *ssc_store_watch_request(ssc_call *call, int have_hub,
+                              const ProtobufCMessage *req, size_t *len)
+{
+    char *json = NULL, err[128];
+
+    if (!ssc_call_peer(call)->verified) {
+        ssc_call_finish(call, SSC_STATUS_UNAUTHENTICATED,
+                        "a client certificate is required");
+        return NULL;
+    }
+    if (!have_hub) {
+        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "no database configured");
+        return NULL;
+    }
+    if (!ssc_server_serving(ssc_call_server(call))) {
+        ssc_call_finish(call, SSC_STATUS_UNAVAILABLE, "sscd is shutting down");
+        return NULL;
+    }
+    if (ssc_pb_json_encode(req, &json, len, err, sizeof(err)) != 0) {
+        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT, "%s", err);
+        return NULL;
+    }
+    return json;
 }
 
 /* Answers a failed transaction. PostgreSQL's DETAIL says which key or

@@ -31,7 +31,7 @@
  * answered UNAUTHENTICATED at once and NULL is returned.
  *
  * Entry points: ssc_store_register(), ssc_store_begin(),
- * ssc_store_begin_read(), ssc_store_run(),
+ * ssc_store_begin_read(), ssc_store_watch_request(), ssc_store_run(),
  * ssc_store_json(), ssc_store_request_hash(),
  * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_available().
  */
@@ -57,6 +57,15 @@ ssc_db_job *ssc_store_begin(ssc_call *call, const char *const *roles);
  * (a watch): the job carries no deadline of the call's, whose deadline ends
  * the stream itself, so the pool's default budget bounds the read. */
 ssc_db_job *ssc_store_begin_read(ssc_call *call, const char *const *roles);
+
+/* What every watch (a long-lived server stream) checks before it starts:
+ * a verified client certificate (UNAUTHENTICATED), its hub on this loop,
+ * which exists only with a database (have_hub; UNAVAILABLE), sscd not
+ * draining (UNAVAILABLE), and the request as the JSON its SQL takes
+ * (INVALID_ARGUMENT naming the field). Returns that JSON (the caller frees
+ * it; its length in *len), or NULL after answering the call. */
+char *ssc_store_watch_request(ssc_call *call, int have_hub,
+                              const ProtobufCMessage *req, size_t *len);
 
 typedef void (*ssc_store_done)(ssc_call *call, const ssc_db_result *r);
 
