@@ -9,6 +9,8 @@
  *   sscd --help | --version
  */
 #include "agreements.h"
+#include "allocations.h"
+#include "applications.h"
 #include "audit.h"
 #include "backend.h"
 #include "changes.h"
@@ -22,6 +24,7 @@
 #include "matchmaking.h"
 #include "migrate.h"
 #include "organisations.h"
+#include "pools.h"
 #include "principals.h"
 #include "radar.h"
 #include "reflection.h"
@@ -89,6 +92,12 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_agreements_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_secondments_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_pools_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_applications_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_allocations_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_radar_register(r);
     if (rc == 0 && cfg->database_url != NULL)

@@ -20,3 +20,12 @@ const char *const ssc_roles_domain_writers[] = {"secretariat", "ministry",
                                                 NULL};
 const char *const ssc_roles_embassy_writers[] = {"secretariat", "embassy",
                                                  NULL};
+const char *const ssc_roles_ministry[] = {"ministry", NULL};
+const char *const ssc_roles_secretariat[] = {"secretariat", NULL};
+const char *const ssc_roles_pool_readers[] = {
+    "secretariat", "auditor", "ministry", "reconciler", "embassy", NULL};
+const char *const ssc_roles_funding_readers[] = {"secretariat", "auditor",
+                                                 "ministry", NULL};
+const char *const ssc_roles_money_readers[] = {"secretariat", "auditor",
+                                               "ministry", "reconciler", NULL};
+const char *const ssc_roles_overseers[] = {"secretariat", "auditor", NULL};

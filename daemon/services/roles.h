@@ -7,7 +7,9 @@
  * The domain record (collaborations, agreements, secondments: 0019-0021)
  * is read by the secretariat, the auditor, ministries and embassies, each
  * as row-level security lets it; the operator (admin) and the payroll job
- * (reconciler) have no business there.
+ * (reconciler) have no business there. Funding has sets of its own: the
+ * applicant ministry and the deciding secretariat each take their own
+ * steps, and the reconciler reads the allocations it books against.
  *
  * Entry points: the arrays below.
  */
@@ -25,5 +27,17 @@ extern const char *const ssc_roles_domain_readers[];
 extern const char *const ssc_roles_domain_writers[];
 /* secretariat, embassy */
 extern const char *const ssc_roles_embassy_writers[];
+
+/* Funding (pools, applications, decisions, allocations: 0028-0031). */
+extern const char *const ssc_roles_ministry[];    /* ministry */
+extern const char *const ssc_roles_secretariat[]; /* secretariat */
+/* secretariat, auditor, ministry, reconciler, embassy: pools */
+extern const char *const ssc_roles_pool_readers[];
+/* secretariat, auditor, ministry: applications and their decisions */
+extern const char *const ssc_roles_funding_readers[];
+/* secretariat, auditor, ministry, reconciler: allocations, disbursements */
+extern const char *const ssc_roles_money_readers[];
+/* secretariat, auditor */
+extern const char *const ssc_roles_overseers[];
 
 #endif
