@@ -23,9 +23,9 @@
 static const ssc_decl methods[] = {
     SSC_DECL(ALLOC "Get", "ssc.allocation_get", ssc_roles_money_readers, READ,
              V1(get_allocation_request), V1(allocation)),
-    SSC_DECL_PAGED(ALLOC "List", "ssc.allocation_list",
-                   ssc_roles_money_readers, V1(list_allocations_request),
-                   V1(list_allocations_response), "allocations", "id"),
+    SSC_DECL_PAGED(ALLOC "List", "ssc.allocation_list", ssc_roles_money_readers,
+                   V1(list_allocations_request), V1(list_allocations_response),
+                   "allocations", "id"),
     SSC_DECL(ALLOC "Release", "ssc.allocation_release", ssc_roles_secretariat,
              MUTATE, V1(release_allocation_request), V1(allocation)),
     SSC_DECL(DISB "Add", "ssc.disbursement_add", ssc_roles_secretariat, MUTATE,

@@ -26,12 +26,12 @@
              V1(application))
 
 static const ssc_decl methods[] = {
-    SSC_DECL(SVC "Create", "ssc.application_create", ssc_roles_ministry,
-             MUTATE, V1(create_application_request), V1(application)),
+    SSC_DECL(SVC "Create", "ssc.application_create", ssc_roles_ministry, MUTATE,
+             V1(create_application_request), V1(application)),
     SSC_DECL(SVC "Edit", "ssc.application_edit", ssc_roles_ministry, MUTATE,
              V1(edit_application_request), V1(application)),
-    SSC_DECL(SVC "Get", "ssc.application_get", ssc_roles_funding_readers,
-             READ, V1(get_application_request), V1(application)),
+    SSC_DECL(SVC "Get", "ssc.application_get", ssc_roles_funding_readers, READ,
+             V1(get_application_request), V1(application)),
     SSC_DECL_PAGED(SVC "List", "ssc.application_list",
                    ssc_roles_funding_readers, V1(list_applications_request),
                    V1(list_applications_response), "applications", "id"),
@@ -46,9 +46,8 @@ static const ssc_decl methods[] = {
     SSC_DECL(SVC "Diff", "ssc.application_diff", ssc_roles_funding_readers,
              READ, V1(diff_versions_request), V1(application_diff)),
     STEP("StartReview", "ssc.application_start_review", ssc_roles_secretariat),
-    SSC_DECL(SVC "Comment", "ssc.application_comment",
-             ssc_roles_domain_writers, MUTATE, V1(comment_request),
-             V1(review_comment)),
+    SSC_DECL(SVC "Comment", "ssc.application_comment", ssc_roles_domain_writers,
+             MUTATE, V1(comment_request), V1(review_comment)),
     SSC_DECL_PAGED(SVC "ListComments", "ssc.application_comment_list",
                    ssc_roles_funding_readers, V1(list_comments_request),
                    V1(list_comments_response), "comments", "id"),
