@@ -123,6 +123,8 @@ static const key_def keys[] = {
      SSC_RADAR_LEAD_DAYS_MAX},
     {"radar", "watch_max_events", set_u32, AT(radar_watch_max_events), 1,
      100000},
+    {"radar", "decision_due_days", set_unsigned, AT(radar_decision_due_days), 1,
+     3650},
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug"};
@@ -740,6 +742,7 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->radar_lead_days[2] = 180;
     cfg->radar_lead_count = 3;
     cfg->radar_watch_max_events = 5000;
+    cfg->radar_decision_due_days = 60;
     cfg->changes_max_lag = 100000;
     cfg->clock_offset_s = 0;
 }

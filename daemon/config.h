@@ -87,6 +87,9 @@ typedef struct ssc_config {
     unsigned radar_lead_count;
     /* [radar] watch_max_events: events one Radar/Watch may hold, 5000 */
     uint32_t radar_watch_max_events;
+    /* [radar] decision_due_days: an application waits this long for a
+     * decision before the radar calls it due, 60 */
+    unsigned radar_decision_due_days;
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

@@ -63,9 +63,14 @@ static void start(ssc_loop *loop)
 {
     const ssc_config *cfg = loop->server->cfg;
     backend *b = ssc_xcalloc(1, sizeof(*b));
-    char stay[16], leads[64];
-    const char *settings[] = {"ssc.long_stay_months", stay,
-                              "ssc.radar_lead_days", leads, NULL};
+    char stay[16], leads[64], due[16];
+    const char *settings[] = {"ssc.long_stay_months",
+                              stay,
+                              "ssc.radar_lead_days",
+                              leads,
+                              "ssc.radar_decision_due_days",
+                              due,
+                              NULL};
     ssc_db_options opt = {
         .settings = settings,
         .pool_size = cfg->db_pool_size,
@@ -75,6 +80,7 @@ static void start(ssc_loop *loop)
     };
 
     snprintf(stay, sizeof(stay), "%u", cfg->long_stay_months);
+    snprintf(due, sizeof(due), "%u", cfg->radar_decision_due_days);
     lead_days_setting(cfg, leads, sizeof(leads));
     loop->app = b;
     if (cfg->database_url == NULL)

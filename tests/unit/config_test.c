@@ -797,6 +797,29 @@ static void test_watch_keys(void **state)
                  "YYYY-MM-DDTHH:MM:SSZ, not \"2030-01-01T23:59:30Zx\"");
 }
 
+/* [radar] decision_due_days: 60 by default, 1 to 3650. */
+static void test_decision_due_days(void **state)
+{
+    ssc_config cfg;
+
+    (void)state;
+    expect_ok(TLS_OK, &cfg);
+    assert_int_equal(cfg.radar_decision_due_days, 60);
+    ssc_config_free(&cfg);
+    expect_ok(TLS_OK "[radar]\ndecision_due_days = 1\n", &cfg);
+    assert_int_equal(cfg.radar_decision_due_days, 1);
+    ssc_config_free(&cfg);
+    expect_ok(TLS_OK "[radar]\ndecision_due_days = 3650\n", &cfg);
+    assert_int_equal(cfg.radar_decision_due_days, 3650);
+    ssc_config_free(&cfg);
+    expect_error("[radar]\ndecision_due_days = 0\n",
+                 "sscd.ini:2: [radar] decision_due_days: must be an integer "
+                 "between 1 and 3650, not \"0\"");
+    expect_error("[radar]\ndecision_due_days = 3651\n",
+                 "sscd.ini:2: [radar] decision_due_days: must be an integer "
+                 "between 1 and 3650, not \"3651\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -812,6 +835,7 @@ int main(void)
         cmocka_unit_test(test_integer_ranges),
         cmocka_unit_test(test_radar_lead_days),
         cmocka_unit_test(test_watch_keys),
+        cmocka_unit_test(test_decision_due_days),
         cmocka_unit_test(test_unknown_section),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_key_outside_section),
