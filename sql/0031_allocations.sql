@@ -47,11 +47,13 @@ CREATE TABLE ssc.allocations (
   version          bigint NOT NULL DEFAULT 1,
   created_at       timestamptz NOT NULL DEFAULT now(),
   released_at      timestamptz,
+  release_reason   text NOT NULL DEFAULT '',
   UNIQUE (application_id),
   CONSTRAINT allocations_amount_check CHECK (amount_minor > 0),
   CONSTRAINT allocations_figures_check
     CHECK (disbursed_minor >= 0 AND released_minor >= 0
-           AND disbursed_minor <= amount_minor - released_minor)
+           AND disbursed_minor <= amount_minor - released_minor),
+  CONSTRAINT allocations_release_reason_check CHECK (char_length(release_reason) <= 500)
 );
 COMMENT ON TABLE ssc.allocations IS 'money committed from a pool to an approved application';
 CREATE INDEX allocations_pool_idx ON ssc.allocations (pool_id, id);
@@ -148,6 +150,9 @@ BEGIN
     END IF;
     NEW.released_at := now();
   ELSE
+    IF NEW.release_reason IS DISTINCT FROM OLD.release_reason THEN
+      RAISE EXCEPTION 'a release reason is given with a release' USING ERRCODE = 'SC400';
+    END IF;
     NEW.released_at := OLD.released_at;
   END IF;
   NEW.version := OLD.version + 1;
@@ -173,7 +178,7 @@ CREATE TRIGGER allocations_to_pool AFTER UPDATE OF disbursed_minor, released_min
   FOR EACH ROW EXECUTE FUNCTION ssc.allocations_to_pool();
 CREATE TRIGGER allocations_no_delete BEFORE DELETE ON ssc.allocations
   FOR EACH ROW EXECUTE FUNCTION ssc.decisions_frozen();
-CREATE TRIGGER allocations_audit AFTER INSERT OR UPDATE OF released_minor ON ssc.allocations
+CREATE TRIGGER allocations_audit AFTER INSERT OR UPDATE OF released_minor, release_reason ON ssc.allocations
   FOR EACH ROW EXECUTE FUNCTION ssc.audit_row('allocation');
 
 ALTER TABLE ssc.allocations ENABLE ROW LEVEL SECURITY;
@@ -187,7 +192,7 @@ CREATE POLICY allocations_update ON ssc.allocations FOR UPDATE
   WITH CHECK (coalesce(ssc.session_role() = 'secretariat', false));
 GRANT SELECT ON ssc.allocations TO ssc_app;
 GRANT INSERT (pool_id, application_id, amount_minor, currency) ON ssc.allocations TO ssc_app;
-GRANT UPDATE (released_minor) ON ssc.allocations TO ssc_app;
+GRANT UPDATE (released_minor, release_reason) ON ssc.allocations TO ssc_app;
 
 CREATE OR REPLACE FUNCTION ssc.application_allocation_id(a ssc.applications) RETURNS bigint
   LANGUAGE plpgsql STABLE
@@ -308,7 +313,7 @@ CREATE FUNCTION ssc.allocation_json(al ssc.allocations) RETURNS jsonb
     'starts_on', al.starts_on::text, 'ends_on', al.ends_on::text,
     'status', CASE WHEN al.released_at IS NULL THEN 'open' ELSE 'released' END,
     'created_at', ssc.rfc3339(al.created_at), 'released_at', ssc.rfc3339(al.released_at),
-    'version', al.version);
+    'release_reason', al.release_reason, 'version', al.version);
 
 CREATE FUNCTION ssc.disbursement_json(d ssc.disbursements) RETURNS jsonb
   LANGUAGE plpgsql STABLE
@@ -383,7 +388,8 @@ BEGIN
     RAISE EXCEPTION 'role % may not release allocation %', ssc.session_role(), v_id
       USING ERRCODE = 'SC403';
   END IF;
-  UPDATE ssc.allocations x SET released_minor = x.amount_minor - x.disbursed_minor
+  UPDATE ssc.allocations x
+     SET released_minor = x.amount_minor - x.disbursed_minor, release_reason = v_reason
    WHERE x.id = v_id RETURNING * INTO al;
   v := ssc.allocation_json(al);
   PERFORM ssc.idem_store(ssc.req_text(p, 'idempotency_key'), v);
