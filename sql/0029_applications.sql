@@ -113,7 +113,8 @@ BEGIN
     END IF;
     IF (e #>> '{amount,currency}') IS DISTINCT FROM currency THEN
       RAISE EXCEPTION 'budget line %: the amount is in %, the application in %', i,
-        coalesce(left(e #>> '{amount,currency}', 8), 'no currency'), currency USING ERRCODE = 'SC400';
+        coalesce(NULLIF(left(e #>> '{amount,currency}', 8), ''), 'no currency'), currency
+        USING ERRCODE = 'SC400';
     END IF;
     IF char_length(coalesce(e ->> 'description', '')) > 500
        OR (e ->> 'description') ~ '[[:cntrl:]]' THEN
@@ -164,7 +165,8 @@ BEGIN
     END IF;
     IF (e #>> '{amount,currency}') IS DISTINCT FROM currency THEN
       RAISE EXCEPTION 'cofinancing line %: the amount is in %, the application in %', i,
-        coalesce(left(e #>> '{amount,currency}', 8), 'no currency'), currency USING ERRCODE = 'SC400';
+        coalesce(NULLIF(left(e #>> '{amount,currency}', 8), ''), 'no currency'), currency
+        USING ERRCODE = 'SC400';
     END IF;
   END LOOP;
   RETURN true;
@@ -747,6 +749,14 @@ BEGIN
     RETURN v;
   END IF;
   a := ssc.application_for_update(ssc.req_required_id(p, 'id'), ssc.req_id(p, 'expected_version'));
+  -- The trigger judges a change of status; the same status again is no
+  -- step either (it would write a version and a comment, and freeze nothing).
+  IF a.status = p_to THEN
+    RAISE EXCEPTION 'application % is %; it may become %, not %', a.id, a.status,
+      coalesce((SELECT string_agg(s.to_status, ', ' ORDER BY s.to_status)
+                  FROM ssc.application_steps s WHERE s.from_status = a.status),
+               'nothing else (the decision is final)'), p_to USING ERRCODE = 'SC412';
+  END IF;
   UPDATE ssc.applications x SET status = p_to WHERE x.id = a.id RETURNING * INTO a;
   IF v_reason <> '' THEN
     INSERT INTO ssc.application_comments (application_id, kind, text)

@@ -193,7 +193,10 @@ BEGIN
     RAISE EXCEPTION 'amount: is in %, application % in %', NEW.currency, a.id, a.currency
       USING ERRCODE = 'SC400';
   END IF;
-  IF NEW.amount_minor <= 0 OR NEW.amount_minor > a.requested THEN
+  IF NEW.amount_minor <= 0 THEN
+    RAISE EXCEPTION 'amount: must be more than 0' USING ERRCODE = 'SC400';
+  END IF;
+  IF NEW.amount_minor > a.requested THEN
     RAISE EXCEPTION 'amount: % is more than the % requested; an approval may be lower, never higher',
       ssc.money_text(NEW.amount_minor, NEW.currency), ssc.money_text(a.requested, a.currency)
       USING ERRCODE = 'SC400';

@@ -388,6 +388,14 @@ BEGIN
     RAISE EXCEPTION 'role % may not release allocation %', ssc.session_role(), v_id
       USING ERRCODE = 'SC403';
   END IF;
+  -- With nothing left the UPDATE would not change released_minor, so the
+  -- trigger would judge no release (nor the phase) and a new version, an
+  -- audit row and the reason would be written for nothing.
+  IF al.released_minor = al.amount_minor - al.disbursed_minor THEN
+    RAISE EXCEPTION 'allocation % has nothing left to release (% disbursed, % released of %)', al.id,
+      ssc.money_text(al.disbursed_minor, al.currency), ssc.money_text(al.released_minor, al.currency),
+      ssc.money_text(al.amount_minor, al.currency) USING ERRCODE = 'SC412';
+  END IF;
   UPDATE ssc.allocations x
      SET released_minor = x.amount_minor - x.disbursed_minor, release_reason = v_reason
    WHERE x.id = v_id RETURNING * INTO al;
