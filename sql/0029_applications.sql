@@ -238,6 +238,10 @@ CREATE FUNCTION ssc.applications_figures() RETURNS trigger
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
+  -- The lines first (the CHECKs judge them again): a bad line, such as a
+  -- negative amount, is named before the sums it makes wrong.
+  PERFORM ssc.app_budget_check(NEW.budget, NEW.currency, NEW.starts_on, NEW.ends_on),
+          ssc.app_cofinancing_check(NEW.cofinancing, NEW.currency);
   NEW.budget_total := ssc.app_lines_total(NEW.budget, 'budget');
   NEW.cofinancing_total := ssc.app_lines_total(NEW.cofinancing, 'cofinancing');
   IF NEW.cofinancing_total > NEW.budget_total THEN
