@@ -79,6 +79,12 @@ extern const cli_cmd cli_cmd_match;
 extern const cli_cmd cli_cmd_collab;
 extern const cli_cmd cli_cmd_agreement;
 extern const cli_cmd cli_cmd_secondment;
+extern const cli_cmd cli_cmd_pool;
+extern const cli_cmd cli_cmd_application;
+extern const cli_cmd cli_cmd_review;
+extern const cli_cmd cli_cmd_tiers;
+extern const cli_cmd cli_cmd_allocation;
+extern const cli_cmd cli_cmd_disbursement;
 /* Table verbs that are commands of their own, without a noun (verb.h):
  * main.c lists &cli_verb_radar.cmd and &cli_verb_watch.cmd. */
 struct cli_verb;

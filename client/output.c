@@ -8,15 +8,18 @@
  * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_line(),
  * cli_print_json(),
  * cli_json_from_msg(), cli_table_new(), cli_table_add(), cli_table_print(),
- * cli_table_free(), cli_stdout_tty().
+ * cli_table_free(), cli_stdout_tty(), cli_bold_ok().
  */
 #include "output.h"
 
 #include "args.h"
 #include "hex.h"
+#include "money.h"
 
 #include "mem.h"
 #include "pb_field.h"
+
+#include "ssc/v1/common.pb-c.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -194,6 +197,26 @@ void cli_print_json(json_t *j)
 
 /* ---- table cells -------------------------------------------------------- */
 
+/* Is f a Money (a message field of type ssc.v1.Money)? */
+static int is_money(const ProtobufCFieldDescriptor *f)
+{
+    return f->type == PROTOBUF_C_TYPE_MESSAGE &&
+           f->descriptor == &ssc__v1__money__descriptor;
+}
+
+/* A Money's cell: its amount in major units, "25,000,000.00" (the
+ * currency is a column of its own); NULL ("-") when it is not set. */
+static char *money_text(const void *p)
+{
+    const Ssc__V1__Money *m = *(Ssc__V1__Money *const *)p;
+    char buf[CLI_MONEY_LEN];
+
+    if (m == NULL)
+        return NULL;
+    cli_money_format(m->amount_minor, NULL, 0, buf, sizeof(buf));
+    return ssc_xstrdup(buf);
+}
+
 /* The cell text of one value; NULL for "-". Integer fields named "*_id" show
  * 0 (no such thing) as "-". */
 static char *value_text(const ProtobufCFieldDescriptor *f, const void *p)
@@ -228,8 +251,8 @@ static char *value_text(const ProtobufCFieldDescriptor *f, const void *p)
                  f->type == PROTOBUF_C_TYPE_FLOAT ? *(const float *)p
                                                   : *(const double *)p);
         return ssc_xstrdup(buf);
-    default:
-        return NULL; /* a message does not fit in a cell */
+    default: /* a message does not fit in a cell, but for a Money */
+        return is_money(f) ? money_text(p) : NULL;
     }
 }
 
@@ -317,8 +340,10 @@ static cli_table *view_table(const cli_view *view)
     cli_table *t;
 
     for (size_t i = 0; i < ncols; i++) {
+        const ProtobufCFieldDescriptor *f = column_field(view, i, NULL);
+
         headers[i] = view->columns[i].header;
-        right[i] = is_integer(column_field(view, i, NULL)->type);
+        right[i] = is_integer(f->type) || is_money(f);
     }
     t = cli_table_new(ncols, headers, right);
     free(headers);
@@ -344,7 +369,7 @@ static void view_row(cli_table *t, const cli_view *view,
     free(cells);
 }
 
-static int bold_ok(void)
+int cli_bold_ok(void)
 {
     const char *term = getenv("TERM");
 
@@ -364,7 +389,7 @@ static void print_table(const cli_view *view,
 
     for (size_t i = 0; i < n; i++)
         view_row(t, view, msgs[i]);
-    cli_table_print(t, stdout, bold_ok());
+    cli_table_print(t, stdout, cli_bold_ok());
     cli_table_free(t);
 }
 
@@ -403,7 +428,7 @@ static void print_line(const cli_view *view, const ProtobufCMessage *msg,
                        int header)
 {
     size_t ncols = view_ncols(view);
-    int bold = header && bold_ok();
+    int bold = header && cli_bold_ok();
 
     if (bold)
         fputs("\033[1m", stdout);

@@ -9,7 +9,10 @@
  *
  * Tables: a header row, then one row per message; each column as wide as
  * its widest cell (in terminal columns: CJK characters count two), two
- * spaces between columns, numbers right-aligned, no trailing blanks. Empty
+ * spaces between columns, numbers right-aligned, no trailing blanks. A
+ * column naming a Money field shows its amount in major units with two
+ * decimals ("25,000,000.00"), right-aligned (its currency, a column of its
+ * own, is "amount.currency"). Empty
  * text and zero ids show as "-" so that no cell is blank for awk; control
  * characters in values show as '?', so server data cannot drive the
  * terminal. The header is bold only on a terminal (and never with NO_COLOR
@@ -23,7 +26,7 @@
  * Entry points: cli_print_msg(), cli_print_msgs(), cli_print_line(),
  * cli_print_json(),
  * cli_json_from_msg(), cli_table_new(), cli_table_add(), cli_table_print(),
- * cli_table_free(), cli_stdout_tty().
+ * cli_table_free(), cli_stdout_tty(), cli_bold_ok().
  */
 #ifndef CLI_OUTPUT_H
 #define CLI_OUTPUT_H
@@ -97,5 +100,9 @@ void cli_table_free(cli_table *t);
 
 /* Non-zero when stdout is a terminal. */
 int cli_stdout_tty(void);
+
+/* Non-zero when a table's header may be bold: stdout is a terminal, and
+ * neither NO_COLOR nor TERM=dumb says otherwise. */
+int cli_bold_ok(void);
 
 #endif

@@ -318,13 +318,16 @@ static int mask(run *r, ProtobufCMessage *req)
     size_t n = 0, all = count(r->v->flags);
     const char **names = own(r, all * sizeof(char *));
     char list[256] = "";
+    int hooked = 0; /* a flag prepare names in update_mask was given */
 
     for (size_t i = 0; i < all; i++) {
         const cli_flag *f = &r->v->flags[i];
 
         if (!(f->flags & CLI_F_MASK))
             continue;
-        if (given(r, i)) {
+        if (given(r, i) && f->field == NULL) {
+            hooked = 1;
+        } else if (given(r, i)) {
             size_t len = strcspn(f->field, ".");
 
             if (!masked(names, n, f->field, len)) {
@@ -339,7 +342,7 @@ static int mask(run *r, ProtobufCMessage *req)
     }
     if (d == NULL || list[0] == '\0')
         return 0;
-    if (n == 0)
+    if (n == 0 && !hooked)
         return cli_usage(r->self, "nothing to change: give %s", list);
     *(size_t *)((char *)req + d->quantifier_offset) = n;
     *(const char ***)((char *)req + d->offset) = names;
@@ -482,6 +485,17 @@ static int takes_value(const cli_verb *v, const char *word)
     return 0;
 }
 
+/* Is word the verb's switch flag ("--number" or "--number=N" for one
+ * that takes a value)? */
+static int is_switch(const cli_verb *v, const char *word)
+{
+    size_t n = strlen(v->switch_flag);
+
+    return strncmp(word, v->switch_flag, n) == 0 &&
+           (word[n] == '\0' ||
+            (word[n] == '=' && takes_value(v, v->switch_flag)));
+}
+
 /* The index of the verb's switch flag in argv (before any "--", and not
  * the value of another option: `--ics --watch` names a file), or 0. */
 static int switched(const cli_verb *v, int argc, char **argv)
@@ -489,7 +503,7 @@ static int switched(const cli_verb *v, int argc, char **argv)
     for (int i = 1; v->switch_flag != NULL && i < argc; i++) {
         if (strcmp(argv[i], "--") == 0)
             return 0;
-        if (strcmp(argv[i], v->switch_flag) == 0)
+        if (is_switch(v, argv[i]))
             return i;
         if (strchr(argv[i], '=') == NULL && takes_value(v, argv[i]))
             i++;
@@ -499,12 +513,14 @@ static int switched(const cli_verb *v, int argc, char **argv)
 
 int cli_verb_run(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
 {
-    int at = switched(cli_verb_of(self), argc, argv);
+    const cli_verb *v = cli_verb_of(self);
+    int at = switched(v, argc, argv);
 
+    if (at > 0 && takes_value(v, v->switch_flag)) /* the other verb's too */
+        return cli_verb_run(ctx, &v->switch_to->cmd, argc, argv);
     if (at > 0) { /* the rest is the other verb's: drop the flag */
         memmove(argv + at, argv + at + 1, (size_t)(argc - at) * sizeof(char *));
-        return cli_verb_run(ctx, &cli_verb_of(self)->switch_to->cmd, argc - 1,
-                            argv);
+        return cli_verb_run(ctx, &v->switch_to->cmd, argc - 1, argv);
     }
     return run_verb(ctx, self, argc, argv);
 }
@@ -535,6 +551,8 @@ static int run_verb(cli_ctx *ctx, const cli_cmd *self, int argc, char **argv)
         rc = call(ctx, r, req);
     else
         rc = cli_args_exit(rc);
+    if (r->v->release != NULL)
+        r->v->release(req);
 out:
     for (size_t i = 0; i < r->nowned; i++)
         free(r->owned[i]);

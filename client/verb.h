@@ -18,7 +18,8 @@
  * (code), VALUE its second (percentage) or, when the second is a message
  * itself (a Money), that one's first field (amount_minor); the flag's min
  * bounds the numbers. A CLI_F_MASK flag names the top field of its path in
- * update_mask, once.
+ * update_mask, once; one without a field (its prepare hook fills the
+ * request) counts as a change, and the hook names what it changed.
  *
  * Writes get --idempotency-key (a random key by default, and one retry of a
  * call that ends UNAVAILABLE or DEADLINE_EXCEEDED); lists get --page-size,
@@ -41,7 +42,9 @@
 
 /* Flag bits. */
 #define CLI_F_REQUIRED 1u /* the flag must be given */
-#define CLI_F_MASK 2u     /* given, it names its field in update_mask */
+#define CLI_F_MASK                                                             \
+    2u /* given, it names its field in update_mask (or,                        \
+          without a field, prepare names what it set) */
 
 /* One flag or positional argument and the request field it fills. */
 typedef struct cli_flag {
@@ -70,11 +73,13 @@ typedef struct cli_verb cli_verb;
 
 /* What a prepare hook gets: the verb's flag texts as given (NULL when not,
  * and for bool and repeated flags), in the order of its flags, and room for
- * text the request points into. */
+ * text the request points into and for an update_mask naming what the
+ * hook set besides the table's fields (CLI_F_MASK without a field). */
 typedef struct cli_given {
     const char *flag[CLI_VERB_MAX_FLAGS];
     const char *pos[CLI_VERB_MAX_FLAGS];
     char scratch[256];
+    char *mask[CLI_VERB_MAX_FLAGS + 4];
 } cli_given;
 
 struct cli_verb {
@@ -91,6 +96,11 @@ struct cli_verb {
      * Returns 0 or an exit status after saying why. */
     int (*prepare)(const cli_cmd *self, cli_given *given,
                    ProtobufCMessage *req);
+    /* Frees what prepare allocated into the request, once the verb is done
+     * (whether prepare or the call failed or not; on a request as prepare
+     * left it, or as the table alone made it when prepare did not run).
+     * NULL when prepare allocates nothing. */
+    void (*release)(ProtobufCMessage *req);
     /* Shows the answer instead of view. Returns the exit status. */
     int (*answer)(cli_ctx *ctx, const cli_cmd *self,
                   const ProtobufCMessage *resp);
@@ -100,9 +110,12 @@ struct cli_verb {
     const char *sink_flag;
     int (*sink)(const cli_cmd *cmd, const char *dest,
                 const ProtobufCMessage *const *items, size_t n);
-    /* A bool flag (one of flags, field NULL) that makes the command another
+    /* A flag (one of flags, field NULL) that makes the command another
      * verb: given, the rest of the command line is that verb's (`ssc radar
-     * --watch` is Radar/Watch with Watch's flags). */
+     * --watch` is Radar/Watch with Watch's flags). A bool flag is dropped
+     * on the way; a flag with a value stays, a flag of the other verb too
+     * (`ssc application versions ID --number N` is GetVersion's ID and
+     * --number). */
     const char *switch_flag;
     const cli_verb *switch_to;
 };
