@@ -67,7 +67,11 @@ BEGIN
      IS DISTINCT FROM (OLD.id, OLD.fiscal_year, OLD.currency, OLD.created_at) THEN
     RAISE EXCEPTION 'a pool''s fiscal year and currency never change' USING ERRCODE = 'SC400';
   END IF;
-  IF (NEW.name, NEW.total_minor) IS DISTINCT FROM (OLD.name, OLD.total_minor) THEN
+  IF (NEW.name, NEW.total_minor) IS DISTINCT FROM (OLD.name, OLD.total_minor)
+     AND NOT (OLD.version = 1 AND OLD.total_minor = 0 AND NEW.name = OLD.name
+              AND NOT EXISTS (SELECT FROM ssc.pool_adjustments a WHERE a.pool_id = OLD.id)) THEN
+    -- (the initial total, set while the pool's first adjustment is being
+    -- written, is the pool as created: version 1)
     NEW.version := OLD.version + 1;
   ELSE
     NEW.version := OLD.version;

@@ -277,6 +277,24 @@ CREATE FUNCTION ssc.application_missing(a ssc.applications) RETURNS text[]
   LANGUAGE sql STABLE
   RETURN ARRAY['approval tiers (0031)'];
 
+-- NULL when a's collaboration is in a's phase or may step into it now
+-- (ssc.collaboration_phase_steps, the phase machine's table), else why not.
+CREATE FUNCTION ssc.application_phase_reachable(a ssc.applications) RETURNS text
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = ssc, pg_temp
+AS $$
+DECLARE
+  c ssc.collaborations;
+BEGIN
+  SELECT * INTO c FROM ssc.collaborations x WHERE x.id = a.collaboration_id;
+  IF c.phase = a.phase OR EXISTS (SELECT FROM ssc.collaboration_phase_steps s
+                                   WHERE s.from_phase = c.phase AND s.to_phase = a.phase) THEN
+    RETURN NULL;
+  END IF;
+  RETURN format('collaboration %s is in %s and may not move to %s from there', c.id, c.phase, a.phase);
+END
+$$;
+
 CREATE FUNCTION ssc.applications_before_update() RETURNS trigger
   LANGUAGE plpgsql
   SET search_path = ssc, pg_temp
@@ -326,6 +344,14 @@ BEGIN
       IF jsonb_array_length(NEW.budget) = 0 OR NEW.requested = 0 THEN
         RAISE EXCEPTION 'application %: a submission needs budget lines and a requested amount above 0',
           OLD.id USING ERRCODE = 'SC412';
+      END IF;
+      -- Its approval moves the collaboration into its phase (0030): one it
+      -- is in, or may step into now. The approval asks again, as the
+      -- collaboration may have moved meanwhile.
+      v_allowed := ssc.application_phase_reachable(NEW);
+      IF v_allowed IS NOT NULL THEN
+        RAISE EXCEPTION 'application %: is for the % phase, but %', OLD.id, NEW.phase, v_allowed
+          USING ERRCODE = 'SC412';
       END IF;
       NEW.submitted_version := OLD.submitted_version + 1;
       NEW.submitted_at := now();
@@ -993,6 +1019,7 @@ GRANT EXECUTE ON FUNCTION
   ssc.share_json(bigint, bigint), ssc.app_budget_check(jsonb, text, date, date),
   ssc.app_cofinancing_check(jsonb, text), ssc.app_lines_total(jsonb, text),
   ssc.applications_figures(), ssc.applications_before_insert(), ssc.applications_before_update(),
+  ssc.application_phase_reachable(ssc.applications),
   ssc.application_missing(ssc.applications), ssc.application_versions_frozen(),
   ssc.app_budget_arg(jsonb), ssc.app_cofinancing_arg(jsonb), ssc.app_lines_json(jsonb, bigint),
   ssc.app_figures_json(bigint, bigint, bigint, text),

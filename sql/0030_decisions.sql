@@ -155,6 +155,22 @@ BEGIN
 END
 $$;
 
+-- Locks the pool a decision on application a may allocate from (its first
+-- approval's, or p_pool for the first approval) before the decision's row
+-- is written and audited: see "Locks" in 0031.
+CREATE FUNCTION ssc.decision_pool_lock(a ssc.applications, p_pool bigint) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = ssc, pg_temp
+AS $$
+BEGIN
+  PERFORM FROM ssc.pools x
+   WHERE x.id = coalesce((SELECT f.pool_id FROM ssc.application_approvals f
+                           WHERE f.application_id = a.id AND f.version = a.submitted_version
+                           ORDER BY f.id LIMIT 1), p_pool)
+     FOR NO KEY UPDATE;
+END
+$$;
+
 CREATE FUNCTION ssc.application_approvals_check() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = ssc, pg_temp
@@ -165,6 +181,7 @@ DECLARE
   r ssc.principals;
   first ssc.application_approvals;
 BEGIN
+  PERFORM ssc.decision_pool_lock(a, NEW.pool_id);
   SELECT * INTO r FROM ssc.principals x
    WHERE x.id = NULLIF(current_setting('ssc.principal_id', true), '')::bigint;
   IF NOT FOUND THEN
@@ -231,6 +248,7 @@ DECLARE
                                                  'a recommendation of the Council for Development Policy');
   t ssc.approval_tiers := ssc.approval_tier_for(a.currency, a.requested);
 BEGIN
+  PERFORM ssc.decision_pool_lock(a, NULL);
   IF NOT coalesce(t.needs_council, false) THEN
     RAISE EXCEPTION 'application % (% requested) is in a tier that needs no council recommendation',
       a.id, ssc.money_text(a.requested, a.currency) USING ERRCODE = 'SC412';
@@ -257,6 +275,7 @@ DECLARE
   a ssc.applications := ssc.decision_application(NEW.application_id, 'a ministerial sign-off');
   t ssc.approval_tiers := ssc.approval_tier_for(a.currency, a.requested);
 BEGIN
+  PERFORM ssc.decision_pool_lock(a, NULL);
   IF NOT coalesce(t.needs_signoff, false) THEN
     RAISE EXCEPTION 'application % (% requested) is in a tier that needs no ministerial sign-off',
       a.id, ssc.money_text(a.requested, a.currency) USING ERRCODE = 'SC412';

@@ -23,8 +23,17 @@
 -- follow every change of an allocation (allocations_to_pool), so the pool
 -- row always holds the sums over its allocations.
 --
--- Locks are taken allocation before pool, application before both, and
--- the pool's last, so writers never wait on each other in a cycle.
+-- Locks are taken application before allocation before pool, and all of
+-- them before the first audited write: audit_append (0005) locks the one
+-- audit_head row until commit, so a writer that took a pool after writing
+-- audit, while another held that pool and waited for audit_head, was a
+-- deadlock (the bank test: 264 in 500 calls, each costing a second). So an
+-- allocation's update locks its pool first (allocations_before_update; a
+-- release's audit entry fires before allocations_to_pool, triggers firing
+-- by name), a decision locks the pool it may allocate from before its row
+-- is written (0030, decision_pool_lock), and a reversal locks the
+-- disbursement it reverses first, so that of two at once the second sees
+-- the first and is refused SC412 (not 23505 from the unique index).
 --
 -- Who: the secretariat releases and disburses (payroll reconciliation
 -- books compensation, a later migration); the secretariat, the auditor and
@@ -120,6 +129,7 @@ DECLARE
   v_collab ssc.collaborations;
   v_ended date;
 BEGIN
+  PERFORM FROM ssc.pools x WHERE x.id = OLD.pool_id FOR NO KEY UPDATE;  -- see "Locks" at the top
   IF (NEW.id, NEW.pool_id, NEW.application_id, NEW.collaboration_id, NEW.organisation_id, NEW.phase,
       NEW.amount_minor, NEW.currency, NEW.starts_on, NEW.ends_on, NEW.created_at)
      IS DISTINCT FROM
@@ -237,7 +247,7 @@ DECLARE
   v_delta bigint;
 BEGIN
   IF NEW.kind = 'reversal' THEN
-    SELECT * INTO o FROM ssc.disbursements x WHERE x.id = NEW.reverses_id;
+    SELECT * INTO o FROM ssc.disbursements x WHERE x.id = NEW.reverses_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'id: disbursement % not found', NEW.reverses_id USING ERRCODE = 'SC404';
     END IF;

@@ -198,11 +198,11 @@ done
 as secretariat pool add --name "SSC $year DKK" --year "$year" --total 10000000000 --currency DKK
 table "pool add (table, amounts in major units)" \
   '^ID +YEAR +CUR +TOTAL +COMMITTED +DISBURSED +AVAILABLE +ALLOCATIONS +VERSION +NAME$' \
-  "^ *[0-9]+ +$year +DKK +100,000,000.00 +0.00 +0.00 +100,000,000.00 +0 +2 +SSC $year DKK\$"
+  "^ *[0-9]+ +$year +DKK +100,000,000.00 +0.00 +0.00 +100,000,000.00 +0 +1 +SSC $year DKK\$"
 pool=$(printf '%s\n' "$out" | sed -n 2p | awk '{print $1}')
 as secretariat --json pool show "$pool"
-check "pool show --json: Money as minor units; the initial total made version 2" \
-  "d['total'] == {'amount_minor': 10000000000, 'currency': 'DKK'} and d['available']['amount_minor'] == 10000000000 and d['committed']['amount_minor'] == 0 and d['version'] == 2"
+check "pool show --json: Money as minor units; a new pool is version 1" \
+  "d['total'] == {'amount_minor': 10000000000, 'currency': 'DKK'} and d['available']['amount_minor'] == 10000000000 and d['committed']['amount_minor'] == 0 and d['version'] == 1"
 id_of pool2 secretariat pool add --name "SSC $((year + 1)) DKK" --year $((year + 1)) \
   --total 500000000 --currency DKK
 id_of pool_eur secretariat pool add --name "SSC $year EUR" --year "$year" --total 100000000 --currency EUR
@@ -220,18 +220,18 @@ as secretariat pool list --currency dkk
 expect_err "pool list --currency dkk: 5" 5 '^ssc: pool list: INVALID_ARGUMENT: currency: '
 
 as secretariat pool adjust "$pool" --kind top-up --amount 500000000 --currency DKK \
-  --reason "Finance act amendment" --expected-version 2
+  --reason "Finance act amendment" --expected-version 1
 table "pool adjust --kind top-up (table)" \
   '^POOL +ADJUSTMENT +KIND +CUR +AMOUNT +TOTAL +COMMITTED +AVAILABLE +VERSION +REASON$' \
-  "^ *$pool +[0-9]+ +top-up +DKK +5,000,000.00 +105,000,000.00 +0.00 +105,000,000.00 +3 +Finance act amendment\$"
+  "^ *$pool +[0-9]+ +top-up +DKK +5,000,000.00 +105,000,000.00 +0.00 +105,000,000.00 +2 +Finance act amendment\$"
 as secretariat --json pool adjust "$pool" --kind reduction --amount 100000000 --currency DKK \
   --reason "Savings"
 check "pool adjust --kind reduction --json" \
-  "d['adjustment']['kind'] == 'reduction' and d['adjustment']['total_after']['amount_minor'] == 10400000000 and d['pool']['version'] == 4"
+  "d['adjustment']['kind'] == 'reduction' and d['adjustment']['total_after']['amount_minor'] == 10400000000 and d['pool']['version'] == 3"
 as secretariat pool adjust "$pool" --kind top-up --amount 100000000 --currency DKK \
-  --reason "Back" --expected-version 2
+  --reason "Back" --expected-version 1
 expect_err "pool adjust with a stale version: 5" 5 \
-  '^ssc: pool adjust: FAILED_PRECONDITION: expected version 2, found 4$'
+  '^ssc: pool adjust: FAILED_PRECONDITION: expected version 1, found 3$'
 as secretariat pool adjust "$pool" --kind top-up --amount 100000000 --currency EUR --reason "Mixed"
 expect_err "pool adjust in another currency: 5" 5 \
   "^ssc: pool adjust: INVALID_ARGUMENT: amount: is in EUR, pool $pool is in DKK\$"
@@ -643,7 +643,7 @@ check "pool show --json: the figures" \
 as_tty secretariat pool show "$pool"
 bar=$(printf '%s\n' "$out" | grep '^\[')
 has "pool show on a terminal: the table, the bar, the legend" \
-  "^ *$pool +$year +DKK +104,000,000.00 +73,500,000.00 +5,000,000.00 +30,500,000.00 +4 +4 +SSC $year DKK\$" \
+  "^ *$pool +$year +DKK +104,000,000.00 +73,500,000.00 +5,000,000.00 +30,500,000.00 +4 +3 +SSC $year DKK\$" \
   '^█ committed and disbursed +DKK 5,000,000.00$' \
   '^▓ committed, not disbursed +DKK 68,500,000.00$' \
   '^░ available +DKK 30,500,000.00$' \

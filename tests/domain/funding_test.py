@@ -345,8 +345,9 @@ def case_pools(env):
     check_eq([(m.currency) for m in (p.total, p.committed, p.disbursed, p.available)],
              ["DKK"] * 4, "currencies of the figures")
     check(p.created_at and p.updated_at, "timestamps %r %r" % (p.created_at, p.updated_at))
-    # The pool row is version 1, its initial total (an adjustment) version 2.
-    check_eq(p.version, 2, "a new pool's version")
+    # A new pool is version 1: its initial total (an adjustment) is the
+    # pool as created.
+    check_eq(p.version, 1, "a new pool's version")
     # The pool row and its initial adjustment, each audited.
     check_eq(env.audit_count() - n_audit, 3,
              "audit rows of a Create (the pool, its initial adjustment, the total set)")
@@ -1336,16 +1337,30 @@ def case_completion(env):
     check_approved(env, r, big, small.id, c2.id, "completed by the sign-off after a top-up")
     check_eq(figures(get_pool(env, small.id)), (MDKK + big, MDKK + big, 0, 0),
              "the small pool, full again")
-    # A phase the collaboration cannot move to: the approval is refused.
+    # A phase the collaboration cannot move to: the submission is refused
+    # (it could never be approved) ...
     c3 = new_collab(env, "Straight to long-term")
-    x = under_review(env, MDKK, title="Long-term from matchmaking", collab=c3,
-                     phase=pb.PHASE_LONG_TERM)
-    probs.run(refuse, env, lambda: approve(env, "secretariat", x.id, fx.pool.id, MDKK), FP,
-              "collaboration %d is in matchmaking; it may move to inception, cancelled, not "
-              "long_term" % c3.id, what="completing into a phase out of reach")
-    # From inception to long-term it goes.
+    budget = [bline(env, pb.BUDGET_CATEGORY_STAFF_COMPENSATION, 2025, MDKK)]
+    x = new_app(env, budget=budget, title="Long-term from matchmaking", collab=c3,
+                phase=pb.PHASE_LONG_TERM)
+    probs.run(refuse, env, lambda: step(env, "ministry-b", "Submit", x.id), FP,
+              "application %d: is for the long_term phase, but collaboration %d is in "
+              "matchmaking and may not move to long_term from there" % (x.id, c3.id),
+              what="submitting for a phase out of reach")
+    # ... from inception to long-term it goes; but when the collaboration
+    # is suspended meanwhile, the completing approval asks again and is
+    # refused, leaving nothing.
     env.collabs("secretariat").Transition(pb.TransitionRequest(
         id=c3.id, to_phase=pb.PHASE_INCEPTION, on_date="2024-06-01"), timeout=T)
+    step(env, "ministry-b", "Submit", x.id)
+    step(env, "secretariat", "StartReview", x.id)
+    env.collabs("secretariat").Transition(pb.TransitionRequest(
+        id=c3.id, to_phase=pb.PHASE_SUSPENDED, on_date="2024-07-01"), timeout=T)
+    probs.run(refuse, env, lambda: approve(env, "secretariat", x.id, fx.pool.id, MDKK), FP,
+              "collaboration %d is in suspended; it may move to resume (to inception), "
+              "cancelled, not long_term" % c3.id, what="completing into a phase out of reach")
+    env.collabs("secretariat").Transition(pb.TransitionRequest(
+        id=c3.id, resume=True, on_date="2024-08-01"), timeout=T)
     r = approve(env, "secretariat", x.id, fx.pool.id, MDKK)
     fx.approved.append((r, check_approved(env, r, MDKK, fx.pool.id, c3.id,
                                           "long-term application approved")))

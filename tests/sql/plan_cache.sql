@@ -12,7 +12,7 @@ SELECT p.oid::regprocedure AS function,
  WHERE p.pronamespace = 'ssc'::regnamespace
    AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'sql')
    AND (p.prosqlbody::text LIKE '%SUBLINK%' OR p.proconfig IS NOT NULL OR p.prosecdef)
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- Every read path's per-row functions are PL/pgSQL (plans kept for the
 -- connection) or inlined.
@@ -21,4 +21,4 @@ SELECT p.oid::regprocedure AS function, l.lanname AS language
  WHERE p.pronamespace = 'ssc'::regnamespace
    AND p.proname IN ('org_subtree', 'sees_agreement', 'agreement_version_on',
                      'agreement_status', 'agreement_json', 'collab_json')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;

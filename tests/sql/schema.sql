@@ -45,7 +45,7 @@ SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS f
        has_function_privilege('ssc_app', p.oid, 'EXECUTE') AS app
   FROM pg_proc p
  WHERE p.pronamespace = 'ssc'::regnamespace
- ORDER BY p.proname;
+ ORDER BY p.proname, 1;  -- overloads by their arguments
 
 -- PUBLIC may execute none of them.
 SELECT count(*) AS public_may_execute
