@@ -30,7 +30,7 @@
 #
 # Needs: sscd built in DIR (default build/), PostgreSQL 15 (postgresql-15),
 # openssl, and /usr/bin/python3 with python3-grpcio and python3-grpc-tools.
-# About 3 to 5 minutes on 2 cores at the defaults.
+# About 1.5 minutes on 2 cores at the defaults (setup 30 s, the run 40 s).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
