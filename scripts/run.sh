@@ -94,7 +94,7 @@ else
 fi
 
 echo "==> development certificates in var/certs"
-bash "$root/scripts/dev-certs.sh" "$var/certs" admin secretariat ministry-a \
+bash "$root/scripts/dev-certs.sh" "$var/certs" admin secretariat secretariat-2 ministry-a \
   ministry-b reconciler auditor embassy-hanoi
 
 # The URLs may hold a password: keep the file to ourselves.
@@ -288,6 +288,8 @@ echo
 echo "==> the admin says which certificate is who (ssc sends the SHA-256 fingerprint of each)"
 principal secretariat run-principal-secretariat --role secretariat \
   --org "$sec" --name "Secretariat desk officer"
+principal secretariat-2 run-principal-secretariat-2 --role secretariat \
+  --org "$sec" --name "Secretariat head of section"
 principal ministry-a run-principal-ministry-a --role ministry --org "$dea" \
   --name "DEA, Centre for Global Cooperation"
 principal ministry-b run-principal-ministry-b --role ministry --org "$dst" \
@@ -320,6 +322,8 @@ as ministry-b sector list --all
 
 # shellcheck source=scripts/walk-record.sh
 . "$root/scripts/walk-record.sh"
+# shellcheck source=scripts/walk-funding.sh
+. "$root/scripts/walk-funding.sh"
 
 echo
 echo "==> the audit trail: who changed what, when (the auditor reads it)"
@@ -335,6 +339,6 @@ database in var/sscd.ini. To use it as the admin:
   export SSC_ENDPOINT=$SSC_ENDPOINT SSC_CA=$SSC_CA \\
          SSC_CERT=$SSC_CERT SSC_KEY=$SSC_KEY
   build/client/ssc org list
-(var/certs also has secretariat, ministry-a, ministry-b, reconciler,
+(var/certs also has secretariat, secretariat-2, ministry-a, ministry-b, reconciler,
 auditor and embassy-hanoi certificates.) Stop sscd and the cluster with: scripts/run.sh --stop
 MSG

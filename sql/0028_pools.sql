@@ -26,7 +26,31 @@
 CREATE FUNCTION ssc.money_text(amount bigint, currency text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN currency || ' ' || CASE WHEN amount < 0 THEN '-' ELSE '' END
-         || pg_catalog.to_char(abs(amount::numeric) / 100, 'FM999,999,999,999,999,990.00');
+         || pg_catalog.to_char(div(abs(amount::numeric), 100), 'FM999,999,999,999,999,990')
+         || '.' || lpad(mod(abs(amount::numeric), 100)::text, 2, '0');
+
+-- Who the caller is, as the funding records name people who decided or
+-- wrote something (an adjustment, a comment, an approval, a payment):
+-- the principal's registered name and id, "Secretariat desk officer
+-- (principal 2)", or, without a name, its certificate identity
+-- (ssc.principal: the subject, or sha256:<fingerprint>); outside a call
+-- (the owner in SQL) db:<session user>. The audit trail keeps the
+-- certificate identity itself (0005).
+CREATE FUNCTION ssc.session_principal_label() RETURNS text
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = ssc, pg_temp
+AS $$
+DECLARE
+  r ssc.principals;
+BEGIN
+  SELECT * INTO r FROM ssc.principals x
+   WHERE x.id = NULLIF(current_setting('ssc.principal_id', true), '')::bigint;
+  IF FOUND AND r.name <> '' THEN
+    RETURN r.name || ' (principal ' || r.id || ')';
+  END IF;
+  RETURN coalesce(NULLIF(current_setting('ssc.principal', true), ''), 'db:' || session_user);
+END
+$$;
 
 CREATE FUNCTION ssc.money(amount bigint, currency text) RETURNS jsonb
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -159,8 +183,7 @@ BEGIN
       USING ERRCODE = 'SC412';
   END IF;
   NEW.total_after := pl.total_minor;
-  NEW.principal := coalesce(NULLIF(current_setting('ssc.principal', true), ''),
-                            'db:' || session_user);
+  NEW.principal := ssc.session_principal_label();
   NEW.created_at := now();
   RETURN NEW;
 END
@@ -356,7 +379,7 @@ $$;
 
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-  ssc.money_text(bigint, text), ssc.money(bigint, text),
+  ssc.money_text(bigint, text), ssc.money(bigint, text), ssc.session_principal_label(),
   ssc.pools_before_update(), ssc.pool_adjustments_frozen(),
   ssc.pool_json(ssc.pools), ssc.pool_adjustment_json(ssc.pool_adjustments),
   ssc.pool_create(jsonb, bytea), ssc.pool_get(jsonb), ssc.pool_list(jsonb, text, int),

@@ -1,7 +1,7 @@
 -- 0029 applications for funding: content, workflow, frozen versions and
 -- review comments (API.md "Applications"). The decisions on them (approval
--- tiers, approvals, recommendation, sign-off) are 0031, the money they
--- commit 0030.
+-- tiers, approvals, recommendation, sign-off) are 0030, the money they
+-- commit 0031.
 --
 -- Content: a collaboration, a target phase (inception, long_term,
 -- phase_2), a period, a title and narrative, budget lines and
@@ -271,8 +271,8 @@ CREATE TRIGGER applications_before_insert BEFORE INSERT ON ssc.applications
   FOR EACH ROW EXECUTE FUNCTION ssc.applications_before_insert();
 
 -- What the tier still needs before version a.submitted_version can be
--- approved, in words (empty: nothing). 0031 defines it; this one is the
--- placeholder 0031 replaces, so that 0029 stands alone.
+-- approved, in words (empty: nothing). 0030 defines it; this one is the
+-- placeholder 0030 replaces, so that 0029 stands alone.
 CREATE FUNCTION ssc.application_missing(a ssc.applications) RETURNS text[]
   LANGUAGE sql STABLE
   RETURN ARRAY['approval tiers (0031)'];
@@ -425,6 +425,9 @@ CREATE FUNCTION ssc.application_versions_frozen() RETURNS trigger
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    RAISE EXCEPTION 'the submitted versions of applications never change' USING ERRCODE = 'SC412';
+  END IF;
   RAISE EXCEPTION 'version % of application % was submitted and never changes', OLD.number,
     OLD.application_id USING ERRCODE = 'SC412';
 END
@@ -448,7 +451,7 @@ BEGIN
     VALUES (NEW.id, NEW.submitted_version, NEW.phase, NEW.title, NEW.narrative, NEW.starts_on,
             NEW.ends_on, NEW.currency, NEW.budget, NEW.cofinancing, NEW.budget_total,
             NEW.cofinancing_total, NEW.requested,
-            coalesce(NULLIF(current_setting('ssc.principal', true), ''), 'db:' || session_user),
+            ssc.session_principal_label(),
             NEW.submitted_at);
   RETURN NULL;
 END
@@ -489,7 +492,7 @@ BEGIN
   IF TG_OP <> 'INSERT' THEN
     RAISE EXCEPTION 'a review comment is never changed or deleted' USING ERRCODE = 'SC412';
   END IF;
-  NEW.principal := coalesce(NULLIF(current_setting('ssc.principal', true), ''), 'db:' || session_user);
+  NEW.principal := ssc.session_principal_label();
   NEW.created_at := now();
   NEW.version := (SELECT a.submitted_version FROM ssc.applications a WHERE a.id = NEW.application_id);
   RETURN NEW;

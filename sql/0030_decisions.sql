@@ -188,7 +188,7 @@ BEGIN
     RAISE EXCEPTION 'an approval needs a caller, and begin_call has not run' USING ERRCODE = 'SC401';
   END IF;
   NEW.principal_id := r.id;
-  NEW.principal := current_setting('ssc.principal', true);
+  NEW.principal := ssc.session_principal_label();
   NEW.organisation_id := r.organisation_id;
   NEW.version := a.submitted_version;
   NEW.created_at := now();
@@ -209,6 +209,10 @@ BEGIN
   IF NEW.currency <> a.currency THEN
     RAISE EXCEPTION 'amount: is in %, application % in %', NEW.currency, a.id, a.currency
       USING ERRCODE = 'SC400';
+  END IF;
+  IF (ssc.approval_tier_for(a.currency, a.requested)).id IS NULL THEN
+    RAISE EXCEPTION 'application % cannot be approved: no approval tier holds % (the admin sets the tiers of %)',
+      a.id, ssc.money_text(a.requested, a.currency), a.currency USING ERRCODE = 'SC412';
   END IF;
   IF NEW.amount_minor <= 0 THEN
     RAISE EXCEPTION 'amount: must be more than 0' USING ERRCODE = 'SC400';
@@ -254,7 +258,7 @@ BEGIN
       a.id, ssc.money_text(a.requested, a.currency) USING ERRCODE = 'SC412';
   END IF;
   NEW.version := a.submitted_version;
-  NEW.recorded_by := current_setting('ssc.principal', true);
+  NEW.recorded_by := ssc.session_principal_label();
   NEW.created_at := now();
   IF EXISTS (SELECT FROM ssc.application_recommendations x
               WHERE x.application_id = a.id AND x.version = a.submitted_version) THEN
@@ -281,7 +285,7 @@ BEGIN
       a.id, ssc.money_text(a.requested, a.currency) USING ERRCODE = 'SC412';
   END IF;
   NEW.version := a.submitted_version;
-  NEW.recorded_by := current_setting('ssc.principal', true);
+  NEW.recorded_by := ssc.session_principal_label();
   NEW.created_at := now();
   IF EXISTS (SELECT FROM ssc.application_signoffs x
               WHERE x.application_id = a.id AND x.version = a.submitted_version) THEN

@@ -204,6 +204,28 @@ GRANT SELECT ON ssc.allocations TO ssc_app;
 GRANT INSERT (pool_id, application_id, amount_minor, currency) ON ssc.allocations TO ssc_app;
 GRANT UPDATE (released_minor, release_reason) ON ssc.allocations TO ssc_app;
 
+-- An approved application has its allocation: only the approval that
+-- completes it (0030) approves it, and it allocates in the same
+-- transaction. Checked at commit, so that the status may change before the
+-- allocation is inserted; a status set to approved any other way (in SQL)
+-- fails the commit.
+CREATE FUNCTION ssc.applications_allocated() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = ssc, pg_temp
+AS $$
+BEGIN
+  IF NEW.status = 'approved'
+     AND NOT EXISTS (SELECT FROM ssc.allocations x WHERE x.application_id = NEW.id) THEN
+    RAISE EXCEPTION 'application % is approved without its allocation; only the approval that completes it approves it',
+      NEW.id USING ERRCODE = 'SC412';
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER applications_allocated AFTER UPDATE OF status ON ssc.applications
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW WHEN (NEW.status = 'approved') EXECUTE FUNCTION ssc.applications_allocated();
+
 CREATE OR REPLACE FUNCTION ssc.application_allocation_id(a ssc.applications) RETURNS bigint
   LANGUAGE plpgsql STABLE
   SET search_path = ssc, pg_temp
@@ -246,6 +268,11 @@ DECLARE
   al ssc.allocations;
   v_delta bigint;
 BEGIN
+  IF ssc.session_role() IS DISTINCT FROM 'secretariat'
+     AND NOT (NEW.kind = 'compensation' AND ssc.session_role() IS NOT DISTINCT FROM 'reconciler')
+     AND ssc.session_role() IS NOT NULL THEN
+    RAISE EXCEPTION 'role % may not record disbursements', ssc.session_role() USING ERRCODE = 'SC403';
+  END IF;
   IF NEW.kind = 'reversal' THEN
     SELECT * INTO o FROM ssc.disbursements x WHERE x.id = NEW.reverses_id FOR NO KEY UPDATE;
     IF NOT FOUND THEN
@@ -275,7 +302,7 @@ BEGIN
     RAISE EXCEPTION 'amount: is in %, allocation % in %', NEW.currency, al.id, al.currency
       USING ERRCODE = 'SC400';
   END IF;
-  NEW.principal := coalesce(NULLIF(current_setting('ssc.principal', true), ''), 'db:' || session_user);
+  NEW.principal := ssc.session_principal_label();
   NEW.created_at := now();
   UPDATE ssc.allocations x SET disbursed_minor = x.disbursed_minor + v_delta
    WHERE x.id = NEW.allocation_id

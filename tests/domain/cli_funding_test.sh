@@ -143,14 +143,6 @@ sys.exit(os.waitstatus_to_exitcode(status))
 today=$(date -u +%Y-%m-%d)
 year=$(date -u +%Y)
 
-# fingerprint WHO : how the server names the principal of certificate WHO
-# in what it records (approvals, comments, disbursements).
-fingerprint() {
-  printf 'sha256:%s' "$(openssl x509 -in "$certs/$1.pem" -outform DER | sha256sum | cut -c1-64)"
-}
-fp_sec=$(fingerprint secretariat)
-fp_sec2=$(fingerprint secretariat-2)
-fp_min=$(fingerprint ministry-b)
 
 # ---- the world ------------------------------------------------------------------
 
@@ -173,6 +165,20 @@ embassy-vn embassy $hanoi
 EOF
 as admin principal add --cert "$certs/auditor.pem" --role auditor --name auditor
 expect "principal add auditor" 0
+
+# label NAME : how the server names the principal registered as NAME in
+# what it records (approvals, comments, disbursements): its name and id
+# (ssc.session_principal_label, sql/0028).
+label() {
+  as admin --json principal list --all
+  printf '%s (principal %s)' "$1" "$(js "[p['id'] for p in d['principals'] if p['name'] == '$1'][0]")"
+}
+fp_sec=$(label secretariat)
+fp_sec2=$(label secretariat-2)
+fp_min=$(label ministry-b)
+# ... and as an extended regular expression matching it literally
+re_sec=$(printf '%s' "$fp_sec" | sed 's/[()]/\\&/g')
+re_min=$(printf '%s' "$fp_min" | sed 's/[()]/\\&/g')
 
 # Collaborations of the Danish Energy Agency in Vietnam: co1 for the
 # long-term application (in inception, so that its approval moves it on),
@@ -242,7 +248,7 @@ expect_err "pool adjust --amount 0: usage (2)" 2 '^ssc: pool adjust: --amount'
 as auditor pool adjustments "$pool"
 table "pool adjustments (table)" \
   '^ID +POOL +KIND +CUR +AMOUNT +TOTAL_AFTER +PRINCIPAL +AT +REASON$' \
-  "^ *[0-9]+ +$pool +reduction +DKK +1,000,000.00 +104,000,000.00 +$fp_sec +[0-9T:.Z-]+ +Savings\$"
+  "^ *[0-9]+ +$pool +reduction +DKK +1,000,000.00 +104,000,000.00 +$re_sec +[0-9T:.Z-]+ +Savings\$"
 as auditor --json pool adjustments "$pool" --page-size 2 --all
 check "pool adjustments --json: initial, top-up, reduction" \
   "[(a['kind'], a['amount']['amount_minor']) for a in d['adjustments']] == [('initial', 10000000000), ('top-up', 500000000), ('reduction', 100000000)]"
@@ -349,7 +355,7 @@ as secretariat --json review start "$a1" --reason "Taking it"
 check "review start --json" "d['status'] == 'under-review' and d['submitted_version'] == 1"
 as secretariat review comment "$a1" --text "Travel looks high"
 table "review comment (table)" '^ID +APPLICATION +VERSION +KIND +PRINCIPAL +AT +TEXT$' \
-  "^ *[0-9]+ +$a1 +1 +comment +$fp_sec +[0-9T:.Z-]+ +Travel looks high\$"
+  "^ *[0-9]+ +$a1 +1 +comment +$re_sec +[0-9T:.Z-]+ +Travel looks high\$"
 as ministry-b review comment "$a1" --text "It is not"
 expect "review comment by the applicant's ministry" 0
 as secretariat review return "$a1"
@@ -384,7 +390,7 @@ check "application submit again: version 2" "d['status'] == 'submitted' and d['s
 as ministry-b application versions "$a1"
 table "application versions (table)" \
   '^APPLICATION +NUMBER +PHASE +FROM +TO +CUR +BUDGET +REQUESTED +SUBMITTED_BY +SUBMITTED_AT +TITLE$' \
-  "^ *$a1 +1 +long-term +2025-01-01 +2026-12-31 +DKK +25,000,000.00 +25,000,000.00 +$fp_min +[0-9T:.Z-]+ +Wind integration, long-term\$"
+  "^ *$a1 +1 +long-term +2025-01-01 +2026-12-31 +DKK +25,000,000.00 +25,000,000.00 +$re_min +[0-9T:.Z-]+ +Wind integration, long-term\$"
 as secretariat --json application versions "$a1" --page-size 1 --all
 check "application versions --page-size 1 --all" \
   "[v['number'] for v in d['versions']] == [1, 2] and d['versions'][1]['figures']['requested']['amount_minor'] == 2350000000"
@@ -393,7 +399,7 @@ check "application versions --number 1: version 1 as submitted" \
   "d['number'] == 1 and d['title'] == 'Wind integration, long-term' and len(d['budget']) == 4 and d['budget'][3]['category'] == 'workshops'"
 as ministry-b application versions "$a1" --number=2
 has "application versions --number=2 (table)" \
-  "^ *$a1 +2 +long-term +2025-01-01 +2027-06-30 +DKK +23,500,000.00 +23,500,000.00 +$fp_min " \
+  "^ *$a1 +2 +long-term +2025-01-01 +2027-06-30 +DKK +23,500,000.00 +23,500,000.00 +$re_min " \
   '^analyses +2026 +4,000,000.00 +Grid study$'
 as ministry-b application versions "$a1" --number 3
 expect_err "application versions --number 3: 6" 6 \
@@ -430,14 +436,14 @@ as secretariat review approve "$a1" --pool "$pool" --amount 2350000000 --currenc
 has "review approve: the first of two" \
   "^ *$a1 +$co1 +$dea +long-term +under-review +DKK " \
   '^PRINCIPAL_ID +PRINCIPAL +AT +POOL +CUR +AMOUNT +VERSION$' \
-  "^ *[0-9]+ +$fp_sec +[0-9T:.Z-]+ +$pool +DKK +23,500,000.00 +2\$" \
+  "^ *[0-9]+ +$re_sec +[0-9T:.Z-]+ +$pool +DKK +23,500,000.00 +2\$" \
   '^missing: 1 more approval$'
 as secretariat review approve "$a1" --pool "$pool" --amount 2350000000 --currency DKK
 expect_err "review approve twice by one principal: 5" 5 \
-  "^ssc: review approve: FAILED_PRECONDITION: principal $fp_sec has already approved version 2 of application $a1; a second approval must come from someone else\$"
+  "^ssc: review approve: FAILED_PRECONDITION: principal $re_sec has already approved version 2 of application $a1; a second approval must come from someone else\$"
 as secretariat-2 review approve "$a1" --pool "$pool" --amount 2300000000 --currency DKK
 expect_err "review approve with another amount: 5" 5 \
-  "^ssc: review approve: FAILED_PRECONDITION: version 2 of application $a1 was approved for DKK 23,500,000.00 from pool $pool by $fp_sec; every approval of a version names the same amount and pool\$"
+  "^ssc: review approve: FAILED_PRECONDITION: version 2 of application $a1 was approved for DKK 23,500,000.00 from pool $pool by $re_sec; every approval of a version names the same amount and pool\$"
 as secretariat-2 review approve "$a1" --pool "$pool" --amount 2400000000 --currency DKK
 expect_err "review approve above the request: 5" 5 \
   '^ssc: review approve: INVALID_ARGUMENT: amount: DKK 24,000,000.00 is more than the DKK 23,500,000.00 requested'
@@ -451,7 +457,7 @@ as ministry-b --json collab show "$co1"
 check "the approval moved the collaboration into long-term" "d['phase'] == 'long-term'"
 as secretariat review comments "$a1"
 table "review comments (table)" '^ID +APPLICATION +VERSION +KIND +PRINCIPAL +AT +TEXT$' \
-  "^ *[0-9]+ +$a1 +1 +return +$fp_sec +[0-9T:.Z-]+ +Cut the travel, drop the workshops\$"
+  "^ *[0-9]+ +$a1 +1 +return +$re_sec +[0-9T:.Z-]+ +Cut the travel, drop the workshops\$"
 as ministry-b --json review comments "$a1" --all
 check "review comments --json: who said what, in order" \
   "[(c['kind'], c['principal'], c['version']) for c in d['comments']] == [('comment', '$fp_sec', 1), ('comment', '$fp_sec', 1), ('comment', '$fp_min', 1), ('return', '$fp_sec', 1)]"
@@ -496,7 +502,7 @@ has "review approve 2 of 2: still missing the council and the sign-off" \
   '^missing: a recommendation of the Council for Development Policy, a ministerial sign-off$'
 as secretariat review recommend "$a6" --date 2025-05-01 --reference "UPR 2025-5"
 has "review recommend" \
-  '^council recommendation: 2025-05-01, reference UPR 2025-5 \(recorded by '"$fp_sec"' at [0-9T:.Z-]+\)$' \
+  '^council recommendation: 2025-05-01, reference UPR 2025-5 \(recorded by '"$re_sec"' at [0-9T:.Z-]+\)$' \
   '^missing: a ministerial sign-off$'
 as secretariat review signoff "$a6" --by "Minister for Development" --date 2025-05-10
 expect_err "review signoff without --reference: usage (2)" 2 '^ssc: review signoff: missing --reference'
@@ -599,7 +605,7 @@ as secretariat disbursement add --allocation "$al1" --kind advance --amount 5000
   --currency DKK --paid-on 2025-06-01 --reference "PAY-1"
 table "disbursement add (table)" \
   '^ID +ALLOCATION +KIND +CUR +AMOUNT +PAID +REVERSES +REVERSED_BY +PRINCIPAL +REFERENCE +REASON$' \
-  "^ *[0-9]+ +$al1 +advance +DKK +5,000,000.00 +2025-06-01 +- +- +$fp_sec +PAY-1 +-\$"
+  "^ *[0-9]+ +$al1 +advance +DKK +5,000,000.00 +2025-06-01 +- +- +$re_sec +PAY-1 +-\$"
 id_of d2 secretariat disbursement add --allocation "$al1" --kind expense --amount 100000000 \
   --currency DKK --reference "PAY-2"
 as secretariat disbursement add --allocation "$al1" --kind expense --amount 2000000000 --currency DKK
@@ -628,7 +634,7 @@ check "disbursement list --allocation --all" \
   "[(x['kind'], x['amount']['amount_minor']) for x in d['disbursements']] == [('advance', 500000000), ('expense', 100000000), ('reversal', 100000000)]"
 as auditor disbursement list --kind reversal
 table "disbursement list --kind reversal (table)" '^ID +ALLOCATION +KIND' \
-  "^ *$rev +$al1 +reversal +DKK +1,000,000.00 +$today +$d2 +- +$fp_sec +PAY-2 +Booked twice\$"
+  "^ *$rev +$al1 +reversal +DKK +1,000,000.00 +$today +$d2 +- +$re_sec +PAY-2 +Booked twice\$"
 as ministry-b disbursement add --allocation "$al1" --kind expense --amount 1 --currency DKK
 expect_err "disbursement add by a ministry: 8" 8 '^ssc: disbursement add: PERMISSION_DENIED: '
 

@@ -222,10 +222,9 @@ SELECT ssc.pool_adjust(:'adj'::jsonb || '{"kind": "reduction", "amount": {"amoun
 SELECT pg_temp.pool(ssc.pool_adjust(:'adj'::jsonb || '{"amount": {"amount_minor": 9223372036854775807, "currency": "DKK"}}', NULL)->'pool') AS pool;
 SELECT ssc.pool_adjust(:'adj'::jsonb || '{"amount": {"amount_minor": 1, "currency": "DKK"}}', NULL);
 SELECT pg_temp.pool(ssc.pool_adjust(:'adj'::jsonb || '{"kind": "reduction", "amount": {"amount_minor": 9223372036854775807, "currency": "DKK"}}', NULL)->'pool') AS pool;
--- FINDING: ssc.money_text loses the minor units of amounts from 10^18
--- minor units up (numeric division rounds to 16 significant digits): the
--- largest amount, 9223372036854775807, reads DKK 92,233,720,368,547,758.00,
--- not ...758.07.
+-- ssc.money_text is exact up to the largest amount: 9223372036854775807
+-- reads DKK 92,233,720,368,547,758.07 (integer division, not a numeric
+-- quotient rounded to 16 digits, which read ...758.00).
 SELECT ssc.pool_adjust(:'adj'::jsonb || '{"kind": "reduction", "amount": {"amount_minor": 9223372036854775807, "currency": "DKK"}}', NULL);
 -- The adjustments as the secretariat lists them (the initial total first).
 SELECT a->>'kind' AS kind, a#>>'{amount,amount_minor}' AS amount, a#>>'{total_after,amount_minor}' AS total_after,
@@ -793,10 +792,8 @@ SELECT who, pg_temp.try_call(who, format($$SELECT pg_temp.disb(ssc.disbursement_
        pg_temp.try_call(who, format($$SELECT pg_temp.disb(ssc.disbursement_reverse('{"id": %s, "reason": "x"}', NULL))$$, :d_expense)) AS reverse,
        pg_temp.try_call(who, format($$SELECT pg_temp.alloc(ssc.allocation_release('{"id": %s}', NULL))$$, :al_small)) AS release
   FROM unnest('{CN=dea,CN=kefm,CN=dmi,CN=auditor,CN=dea-payroll,CN=embassy-vn,CN=admin,CN=secretariat}'::text[]) who;
--- FINDING (order of the checks): a ministry that may not disburse at all
--- is told SC412 with the allocation's figures rather than SC403 when the
--- amount is more than what remains (disbursements_apply runs before the
--- row-level security check of the insert).
+-- A ministry that may not disburse at all is told SC403, whatever the
+-- amount (disbursements_apply checks the role before the figures).
 SELECT pg_temp.try_call('CN=dea', format($$SELECT pg_temp.disb(ssc.disbursement_add(%L, NULL))$$,
                                          :'dreq'::jsonb || '{"amount": {"amount_minor": 30000001, "currency": "DKK"}}')) AS dea_disburses_too_much;
 BEGIN;
@@ -1060,20 +1057,18 @@ SELECT e->>'entity_id' AS tier, e->>'before' <> '' AS had_before, e->>'after' <>
   FROM jsonb_array_elements(ssc.audit_list('{"entity": "approval_tier"}'::jsonb, '', 100)) e
  WHERE e->>'principal' = 'CN=admin' ORDER BY (e->>'seq')::bigint;
 COMMIT;
--- The InterLoc application now needs nothing more, yet nothing completed
--- it: its one approval came before the tier did.
+-- The InterLoc application's approval was refused while EUR had no tiers
+-- (nothing was recorded): it still waits for one.
 BEGIN;
 SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Applications/Get');
 SELECT pg_temp.app(ssc.application_get(jsonb_build_object('id', :a_eur))) AS waiting;
 COMMIT;
--- FINDING: with nothing missing, a plain UPDATE of the status to approved
--- passes applications_before_update, and the application is approved
--- without its allocation and without moving the collaboration (only
--- application_complete creates those). Undone here.
+-- A plain UPDATE of the status to approved is refused: it needs its
+-- approval (and with nothing missing, an allocation: see the end).
 SELECT pg_temp.try_call('CN=secretariat', format($$UPDATE ssc.applications SET status = 'approved' WHERE id = %s
                                                    RETURNING status || ', allocation ' || coalesce(ssc.application_allocation_id(applications)::text, 'none')$$, :a_eur)) AS approved_by_sql;
--- Through the API another approval (the same amount and pool) completes
--- it: the allocation in EUR from the EUR pool.
+-- Through the API its approval completes it: the allocation in EUR from
+-- the EUR pool.
 BEGIN;
 SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Applications/Approve');
 SELECT pg_temp.app(ssc.application_approve(jsonb_build_object('id', :a_eur, 'pool_id', :p_eur,
@@ -1318,8 +1313,7 @@ $$;
 BEGIN;
 UPDATE ssc.application_versions SET title = 'Rewritten' WHERE application_id = :a_long;
 DELETE FROM ssc.application_versions WHERE application_id = :a_long;
--- FINDING: the statement-level trigger has no OLD row, so TRUNCATE is
--- refused with "version <NULL> of application <NULL> ...".
+-- TRUNCATE is refused by the statement-level trigger, in its own words.
 TRUNCATE ssc.application_versions CASCADE;
 UPDATE ssc.application_approvals SET amount_minor = 1;
 DELETE FROM ssc.application_recommendations;
@@ -1336,6 +1330,56 @@ SELECT pg_temp.try(format('UPDATE ssc.pools SET committed_minor = total_minor + 
        pg_temp.try(format('UPDATE ssc.allocations SET disbursed_minor = amount_minor + 1 WHERE id = %s', :al_long)) AS alloc_over_disbursed;
 UPDATE ssc.pools SET currency = 'EUR' WHERE id = :p_dkk;
 ROLLBACK;
+-- An approved application has its allocation (0031 applications_allocated,
+-- judged at commit). When the admin lowers a tier under an application so
+-- that nothing is missing any more, the next decision would complete it;
+-- a status set to approved in SQL instead fails, here at once with the
+-- constraint made immediate.
+\c - ssc_app
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=admin', '{admin}', '/ssc.v1.Applications/SetTiers');
+SELECT ssc.approval_tier_set('{"currency": "NOK", "tiers": [{"approvals": 2}]}', NULL) IS NOT NULL AS nok_two;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Pools/Create');
+SELECT ssc.pool_create('{"name": "NOK 2025", "fiscal_year": 2025,
+         "total": {"amount_minor": 100000000, "currency": "NOK"}}', NULL) ->> 'id' AS p_nok \gset
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Applications/Create');
+SELECT c->>'id' AS c_nok FROM ssc.collab_create('{"reference": "VN-NOK", "title": "In kroner", "country": "VN",
+  "partner_ids": [9], "sectors": [{"code": "23240", "percentage": 100}], "started_on": "2024-01-01"}'::jsonb, NULL) c \gset
+SELECT a->>'id' AS a_nok FROM ssc.application_create(jsonb_build_object('collaboration_id', :c_nok,
+         'phase', 'inception', 'title', 'In kroner', 'starts_on', '2025-01-01', 'ends_on', '2025-12-31',
+         'currency', 'NOK', 'budget', '[{"category": "travel", "year": 2025,
+                                          "amount": {"amount_minor": 5000000, "currency": "NOK"}}]'::jsonb), NULL) a \gset
+SELECT ssc.application_submit(jsonb_build_object('id', :a_nok), NULL) ->> 'status' AS status;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Applications/Approve');
+SELECT ssc.application_start_review(jsonb_build_object('id', :a_nok), NULL) ->> 'status' AS status;
+SELECT ssc.application_approve(jsonb_build_object('id', :a_nok, 'pool_id', :p_nok,
+         'amount', '{"amount_minor": 5000000, "currency": "NOK"}'::jsonb), NULL) -> 'decision' -> 'missing' AS missing;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=admin', '{admin}', '/ssc.v1.Applications/SetTiers');
+SELECT ssc.approval_tier_set('{"currency": "NOK", "tiers": [{"approvals": 1}]}', NULL) IS NOT NULL AS nok_one;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Applications/Get');
+SELECT ssc.application_get(jsonb_build_object('id', :a_nok)) -> 'decision' -> 'missing' AS missing_now;
+SET CONSTRAINTS ssc.applications_allocated IMMEDIATE;
+UPDATE ssc.applications SET status = 'approved' WHERE id = :a_nok;
+ROLLBACK;
+-- The next decision completes it: a second approval by another principal.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat-2', '{secretariat}', '/ssc.v1.Applications/Approve');
+SELECT a ->> 'status' AS status, a ->> 'allocation_id' IS NOT NULL AS allocated
+  FROM ssc.application_approve(jsonb_build_object('id', :a_nok, 'pool_id', :p_nok,
+         'amount', '{"amount_minor": 5000000, "currency": "NOK"}'::jsonb), NULL) a;
+COMMIT;
+\c - ssc_owner
+
 -- Every change above was audited, by entity.
 SELECT entity, count(*) AS entries FROM ssc.audit
  WHERE entity IN ('pool', 'pool_adjustment', 'application', 'application_version', 'application_comment',
