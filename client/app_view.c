@@ -104,10 +104,13 @@ static const char *money_cell(const Ssc__V1__Money *m, unsigned flags,
     return buf;
 }
 
-/* A co-financing line's funder: its name, or "organisation N". */
+/* A co-financing line's funder: its name, or "organisation N"; "-" for no
+ * line (a diff from a server that sent neither side). */
 static const char *funder_cell(const Ssc__V1__CoFinancingLine *l, char *buf,
                                size_t n)
 {
+    if (l == NULL)
+        return "-";
     if (l->funder_name != NULL && l->funder_name[0] != '\0')
         return l->funder_name;
     snprintf(buf, n, "organisation %" PRId64, l->funder_id);
