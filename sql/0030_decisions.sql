@@ -155,14 +155,20 @@ BEGIN
 END
 $$;
 
--- Locks the pool a decision on application a may allocate from (its first
--- approval's, or p_pool for the first approval) before the decision's row
--- is written and audited: see "Locks" in 0031.
+-- Locks what a decision on application a may change when it completes
+-- the application, before the decision's row is written and audited (see
+-- "Locks" in 0031): the collaboration it may move into the application's
+-- phase (FOR UPDATE, as collab_transition takes it, so that a concurrent
+-- Transition or an application's insert, which takes the row's key share,
+-- waits here rather than holding the row while this waits for the audit
+-- head), then the pool it may allocate from (its first approval's, or
+-- p_pool for the first approval).
 CREATE FUNCTION ssc.decision_pool_lock(a ssc.applications, p_pool bigint) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
+  PERFORM FROM ssc.collaborations c WHERE c.id = a.collaboration_id FOR UPDATE;
   PERFORM FROM ssc.pools x
    WHERE x.id = coalesce((SELECT f.pool_id FROM ssc.application_approvals f
                            WHERE f.application_id = a.id AND f.version = a.submitted_version
