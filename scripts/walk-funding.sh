@@ -132,11 +132,13 @@ else
   echo "==> funding was written by an earlier run: showing it"
   pool=$(SSC_CERT=$var/certs/secretariat.pem SSC_KEY=$var/certs/secretariat.key \
     "$ssc" --json pool list --year "$year" --currency DKK | sed -nE 's/.*"pools":\[\{"id":([0-9]+),.*/\1/p')
+  # (the walk leaves one application under review, phase 2, and one
+  # draft, the InterLoc case)
   p2_app=$(SSC_CERT=$var/certs/ministry-a.pem SSC_KEY=$var/certs/ministry-a.key \
-    "$ssc" --json application list --collab "$vn_collab" --status under-review |
+    "$ssc" --json application list --status under-review |
     sed -nE 's/.*"applications":\[\{"id":([0-9]+),.*/\1/p')
   interloc_app=$(SSC_CERT=$var/certs/ministry-b.pem SSC_KEY=$var/certs/ministry-b.key \
-    "$ssc" --json application list --collab "$gh_collab" --status draft |
+    "$ssc" --json application list --status draft |
     sed -nE 's/.*"applications":\[\{"id":([0-9]+),.*/\1/p')
 fi
 
