@@ -6,7 +6,9 @@
  * client is one connection) on one libuv loop, keeps S unary calls in flight
  * on each, and sends the same serialized request every time, or, for methods
  * that must not see the same request twice (Create), that request with field 1
- * (idempotency_key) and optionally a name field made unique per call.
+ * (idempotency_key) and optionally a name field made unique per call, and
+ * integer fields counted from a first value (--vary-int: each call names
+ * another record, such as the next application to approve).
  *
  * Measurement: a call counts when it starts after the warm-up. With
  * --duration the run ends when the time is up and calls still in flight are
@@ -41,11 +43,20 @@
 #define MAX_STREAMS 10000
 #define NSTATUS 17
 #define MAX_NAME_PREFIX 200 /* so prefix + run id + counter fit in 256 */
+#define MAX_VARY_INT 4
 
 #ifndef container_of
 #endif
 
 typedef enum phase { PHASE_WARMUP, PHASE_MEASURE, PHASE_DONE } phase;
+
+/* --vary-int FIELD:FIRST[:COUNT]: call i (from 0) sets varint field FIELD
+ * to FIRST + i, or FIRST + i % COUNT when COUNT is given (0: no COUNT). */
+typedef struct lg_vary_int {
+    unsigned field;
+    uint64_t first;
+    uint64_t count;
+} lg_vary_int;
 
 typedef struct lg_opts {
     ssc_client_opts client;
@@ -61,6 +72,8 @@ typedef struct lg_opts {
     int vary_key;
     const char *name_prefix; /* --template-name, or NULL */
     unsigned name_field;
+    lg_vary_int vary_int[MAX_VARY_INT];
+    unsigned nvary_int;
     int json;
 } lg_opts;
 
@@ -115,7 +128,8 @@ static void usage(FILE *f)
         "SECONDS]\n"
         "                   [--timeout-ms T] [--vary-key] [--template-name "
         "PREFIX]\n"
-        "                   [--name-field N] [--json]\n\n"
+        "                   [--name-field N] [--vary-int FIELD:FIRST[:COUNT]]\n"
+        "                   [--json]\n\n"
         "Keeps S unary calls in flight on each of C connections and reports\n"
         "requests/s, statuses and latency percentiles. The request is the\n"
         "serialized protobuf in FILE or HEX (default: the empty message).\n"
@@ -130,6 +144,9 @@ static void usage(FILE *f)
         "string\n"
         "  --template-name P  set the name field to P + a unique number\n"
         "  --name-field N     the name field's number (default 2)\n"
+        "  --vary-int FIELD:FIRST[:COUNT]\n"
+        "                     set varint field FIELD to FIRST + i in call i\n"
+        "                     (from 0), or FIRST + i %% COUNT; up to 4 times\n"
         "  --json             print one JSON line instead of the text block\n");
 }
 
@@ -218,6 +235,36 @@ static int read_data(const char *path, lg_opts *o)
     return rc;
 }
 
+/* Parses FIELD:FIRST[:COUNT] into the next --vary-int. Returns 0 or -1. */
+static int parse_vary_int(const char *s, lg_opts *o)
+{
+    char buf[64], *first, *count;
+    uint64_t field;
+    lg_vary_int *v = &o->vary_int[o->nvary_int];
+
+    if (o->nvary_int == MAX_VARY_INT)
+        return fail("--vary-int: at most %d times", MAX_VARY_INT);
+    if (strlen(s) >= sizeof(buf))
+        return fail("--vary-int: need FIELD:FIRST[:COUNT], not \"%s\"", s);
+    memcpy(buf, s, strlen(s) + 1);
+    first = strchr(buf, ':');
+    if (first == NULL)
+        return fail("--vary-int: need FIELD:FIRST[:COUNT], not \"%s\"", s);
+    *first++ = '\0';
+    count = strchr(first, ':');
+    if (count != NULL)
+        *count++ = '\0';
+    if (parse_u64(buf, 1, 536870911, &field) != 0 ||
+        parse_u64(first, 0, INT64_MAX, &v->first) != 0 ||
+        (count != NULL && parse_u64(count, 1, INT64_MAX, &v->count) != 0))
+        return fail("--vary-int: need FIELD:FIRST[:COUNT] (a field number, "
+                    "a first value and a count above 0), not \"%s\"",
+                    s);
+    v->field = (unsigned)field;
+    o->nvary_int++;
+    return 0;
+}
+
 enum {
     OPT_ENDPOINT = 256,
     OPT_CA,
@@ -235,6 +282,7 @@ enum {
     OPT_VARY_KEY,
     OPT_TEMPLATE_NAME,
     OPT_NAME_FIELD,
+    OPT_VARY_INT,
     OPT_JSON,
     OPT_HELP
 };
@@ -256,6 +304,7 @@ static const struct option long_opts[] = {
     {"vary-key", no_argument, NULL, OPT_VARY_KEY},
     {"template-name", required_argument, NULL, OPT_TEMPLATE_NAME},
     {"name-field", required_argument, NULL, OPT_NAME_FIELD},
+    {"vary-int", required_argument, NULL, OPT_VARY_INT},
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0}};
@@ -337,6 +386,8 @@ static int one_opt(int opt, const char *arg, lg_opts *o)
             return fail("--template-name: at most %d bytes", MAX_NAME_PREFIX);
         o->name_prefix = arg;
         return 0;
+    case OPT_VARY_INT:
+        return parse_vary_int(arg, o);
     case OPT_JSON:
         o->json = 1;
         return 0;
@@ -410,7 +461,7 @@ static void build_request(lg *g, const uint8_t **msg, size_t *len)
     const lg_opts *o = g->o;
     char s[256];
 
-    if (!o->vary_key && o->name_prefix == NULL) {
+    if (!o->vary_key && o->name_prefix == NULL && o->nvary_int == 0) {
         *msg = o->data;
         *len = o->data_len;
         return;
@@ -426,6 +477,13 @@ static void build_request(lg *g, const uint8_t **msg, size_t *len)
         snprintf(s, sizeof(s), "%s%s-%" PRIu64, o->name_prefix, g->key_prefix,
                  g->seq);
         put_bytes_field(&g->msg, o->name_field, s);
+    }
+    for (unsigned i = 0; i < o->nvary_int; i++) {
+        const lg_vary_int *v = &o->vary_int[i];
+        uint64_t n = g->seq - 1;
+
+        put_varint(&g->msg, (uint64_t)v->field << 3); /* wire type 0 */
+        put_varint(&g->msg, v->first + (v->count ? n % v->count : n));
     }
     *msg = g->msg.data;
     *len = g->msg.len;

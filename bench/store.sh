@@ -3,9 +3,10 @@
 #
 #   bench/store.sh [--build DIR] [--connections C] [--pool N] [--duration S]
 #                  [--warm-up S] [--rounds R] [--layout separate|shared|none]
-#                  [--calls get,create,agrget,seccreate] [--keep]
+#                  [--calls LIST] [--hot-connections H] [--approve-rate R]
+#                  [--keep]
 #
-# Four calls (--calls picks some; default all), each run through sscd by
+# Six calls (--calls picks some; default all), each run through sscd by
 # ssc-loadgen (C connections, one call in flight on each, client
 # certificates) and, as the reference, by pgbench
 # (-c C -j 1 -M prepared, one transaction in flight per connection) sending
@@ -26,17 +27,33 @@
 #           time, so the full-time trigger (its advisory lock and its sum)
 #           runs and never refuses: set_config, ssc.begin_call(...), the
 #           re-arm, ssc.secondment_create($1::jsonb, $2::bytea) (the row, its
-#           audit entry and the idempotency record).
-# The request JSON of AgrGet and SecCreate on the pgbench side is the text
-# daemon/db/pb_json.c writes for the request ssc-loadgen sends: every plain
-# field by its proto name in field order, no spaces, Money as an object.
+#           audit entry and the idempotency record);
+#   Approve: Applications/Approve, the approval that completes a
+#           single-approval application (DKK 800,000, under the DKK 10
+#           million of the first tier), with a unique idempotency key per
+#           request, each approving an application of its own that is under
+#           review, each for a collaboration of its own in matchmaking:
+#           set_config, ssc.begin_call(...), the re-arm,
+#           ssc.application_approve($1::jsonb, $2::bytea) (the approval, the
+#           application approved, the allocation committed on its pool row,
+#           the collaboration moved into inception, their audit rows and the
+#           idempotency record). Approval j of a run (ssc-loadgen's call j;
+#           pgbench client c's n-th is j = (n - 1) * C + c) takes pool j %
+#           P of P pools (P a multiple of C, at most 100), so two approvals
+#           in flight almost never meet on a pool row, and pgbench's never;
+#   ApproveHot: the same with H (--hot-connections, 16) connections on both
+#           sides, every approval on one pool: the hot row.
+# The request JSON of AgrGet, SecCreate and Approve on the pgbench side is
+# the text daemon/db/pb_json.c writes for the request ssc-loadgen sends:
+# every plain field by its proto name in field order, no spaces, Money as an
+# object.
 # sscd sends each call's statements as one pipeline ending in one sync, which
 # is one implicit transaction and one round trip; pgbench does the same with
 # \startpipeline ... \endpipeline, so only what sits in front of the database
 # differs: TLS, HTTP/2, gRPC, protobuf <-> JSON, the pool.
 #
-# sscd runs with threads = 1 and [database] pool_size = N (default C). Where
-# the processes run is the layout:
+# sscd runs with threads = 1 and [database] pool_size = N (default C, or H
+# when ApproveHot runs and H is more). Where the processes run is the layout:
 #   separate (default): PostgreSQL alone on the last core, the front (sscd
 #     and ssc-loadgen, or pgbench) on the others. Both runs give the database
 #     the same CPU to itself, as a deployment would, so the ratio says how
@@ -47,21 +64,31 @@
 # The runs alternate (sscd, pgbench, sscd, pgbench,
 # ...) for R rounds and the medians are reported: requests/s (transactions/s
 # for pgbench), p99 latency and the ratio sscd/pgbench of requests/s; also the
-# CPU time per call of sscd and of its PostgreSQL backends, to tell where the
-# time goes. Target: each ratio >= 0.7 ("TARGET MISSED" otherwise). This is a
-# benchmark, not a test: it exits 0 whether or not the target is met, and
-# non-zero only when it cannot measure.
+# CPU time per call of sscd and of its PostgreSQL backends, and of pgbench's
+# backends, to tell where the time goes. Each side warms up on the
+# connections it is measured on: ssc-loadgen does not count the calls of the
+# warm-up, and pgbench runs the warm-up and the measured time in one run,
+# counted from its per-transaction log. Target: each ratio >= 0.7
+# ("TARGET MISSED" otherwise). This is a benchmark, not a test: it exits 0
+# whether or not the target is met, and non-zero only when it cannot
+# measure.
 #
 # Setup, all under a temporary directory removed on exit (--keep keeps it):
 # development certificates (scripts/dev-certs.sh), a private cluster
 # (scripts/pg.sh setup), sscd migrate, sscd add-admin for admin.pem, a
 # secretariat principal for the load certificate, one organisation to Get;
-# for AgrGet and SecCreate, made with the ssc client as that secretariat: a
-# Danish authority (the employer), a partner authority in VN (the host), a
-# collaboration of the two, and an agreement of the two, signed and amended
-# (two versions).
+# for AgrGet, SecCreate, Approve and ApproveHot, made with the ssc client as
+# that secretariat: a Danish authority (the employer), a partner authority in
+# VN (the host), a collaboration of the two, and an agreement of the two,
+# signed and amended (two versions). For Approve and ApproveHot also a
+# ministry principal of the employer and P + 1 DKK pools; and before every
+# run of theirs (each side's: an application is approved once) a fresh set of
+# applications under review (fresh_apps: through the SQL API as ssc_app with
+# begin_call, each step by the role that takes it), twice as many as the
+# most either side has approved per second so far (at first, --approve-rate,
+# 150) would approve, so that a run never runs out.
 #
-# Needs: sscd and ssc-loadgen (and ssc, for AgrGet and SecCreate) built in
+# Needs: sscd and ssc-loadgen (and ssc, for the calls but Get and Create) built in
 # DIR (default build/), PostgreSQL 15
 # server and pgbench (postgresql-15, postgresql-client-15), taskset
 # (util-linux), openssl, jq.
@@ -76,11 +103,13 @@ warmup=2
 rounds=3
 keep=0
 layout=separate
-calls_arg=get,create,agrget,seccreate
+calls_arg=get,create,agrget,seccreate,approve,approvehot
+hot=16
+approve_rate=150
 pgbin=${SSC_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
 usage() {
-  sed -n '4,6p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -103,36 +132,50 @@ while [ $# -gt 0 ]; do
   --rounds) rounds=${2:?}; shift 2 ;;
   --layout) layout=${2:?}; shift 2 ;;
   --calls) calls_arg=${2:?}; shift 2 ;;
+  --hot-connections) hot=${2:?}; shift 2 ;;
+  --approve-rate) approve_rate=${2:?}; shift 2 ;;
   --no-pin) layout=none; shift ;;
   --keep) keep=1; shift ;;
   -h | --help) usage ;;
   *) echo "store.sh: unknown option $1" >&2; usage ;;
   esac
 done
-pool=${pool:-$connections}
 positive --connections "$connections"
-positive --pool "$pool"
+positive --hot-connections "$hot"
+positive --approve-rate "$approve_rate"
 positive --duration "$duration"
 positive --rounds "$rounds"
 [[ $warmup =~ ^[0-9]+$ ]] || die "--warm-up must be a whole number of seconds"
-[ "$pool" -le 64 ] || die "--pool must be at most 64 (sscd's limit)"
 IFS=, read -r -a calls <<<"$calls_arg"
 [ "${#calls[@]}" -gt 0 ] || die "--calls needs one call or more"
-declare -A call_name=([get]=Get [create]=Create [agrget]=AgrGet [seccreate]=SecCreate)
+declare -A call_name=([get]=Get [create]=Create [agrget]=AgrGet [seccreate]=SecCreate
+  [approve]=Approve [approvehot]=ApproveHot)
 declare -A seen=()
 for c in "${calls[@]}"; do
   [ -n "${call_name[$c]:-}" ] ||
-    die "--calls: \"$c\" is none of get, create, agrget, seccreate"
+    die "--calls: \"$c\" is none of get, create, agrget, seccreate, approve, approvehot"
   [ -z "${seen[$c]:-}" ] || die "--calls: $c is named twice"
   seen[$c]=1
 done
 wants() { [[ ,$calls_arg, == *,$1,* ]]; } # CALL -> whether it is run
+# sscd's pool must hold every connection of every call measured: ApproveHot
+# has its own count.
+if [ -z "$pool" ]; then
+  pool=$connections
+  if wants approvehot && [ "$hot" -gt "$pool" ]; then pool=$hot; fi
+fi
+positive --pool "$pool"
+[ "$pool" -le 64 ] || die "--pool must be at most 64 (sscd's limit)"
+if wants approvehot && [ "$pool" -lt "$hot" ]; then
+  die "--pool $pool is below ApproveHot's $hot connections: its approvers would queue in sscd, not on the pool row"
+fi
 
 sscd=$build/daemon/sscd
 loadgen=$build/bench/ssc-loadgen
 ssc=$build/client/ssc
 need=("$sscd" "$loadgen")
-if wants agrget || wants seccreate; then need+=("$ssc"); fi
+records() { wants agrget || wants seccreate || wants approve || wants approvehot; }
+if records; then need+=("$ssc"); fi
 for f in "${need[@]}"; do
   [ -x "$f" ] || die "no $f: build first (cmake -S . -B $build && cmake --build $build) or pass --build DIR"
 done
@@ -325,7 +368,7 @@ made_id() { # WHAT ARGS... -> the id of what `ssc ARGS` made
   out=$(ssc_cli "$@" 2>&1) || die "could not make the $what (ssc $*): $out"
   jq -er '.id | numbers' <<<"$out" 2>/dev/null || die "no id of the $what in: $out"
 }
-if wants agrget || wants seccreate; then
+if records; then
   employer=$(made_id employer org add --name "store bench employer" \
     --kind danish-authority --country DK)
   host=$(made_id host org add --name "store bench host" --kind partner-authority \
@@ -359,6 +402,118 @@ if wants seccreate; then
   seccreate_hex+=$(int_field 9 "$sec_share")
   seccreate_hex+=$(msg_field 10 "$(int_field 1 "$sec_minor")$(str_field 2 "$sec_currency")")
 fi
+
+# Approve and ApproveHot: a ministry principal of the employer (the
+# applicant: an approver may not be of its organisation), added as the admin
+# adds one; DKK pools (one per fiscal year: ids in a row), each holding far
+# more than a run commits. Approve spreads its approvals over the first
+# approve_pools of them (the next approval on the next pool, so two
+# approvals in flight meet on one pool row about never: see "pool" in the
+# pgbench script), ApproveHot puts all of its on the last one. The
+# applications themselves are made fresh before each run (fresh_apps).
+app_psql() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -tA "$app_url"; } # SQL on stdin
+if wants approve || wants approvehot; then
+  ministry_subject="CN=store bench ministry"
+  owner_psql >"$tmp/ministry.log" 2>&1 <<SQL ||
+BEGIN;
+SELECT * FROM ssc.begin_call('$admin_fp', '', '{admin}', '/ssc.v1.Principals/Add');
+SELECT ssc.principal_add('', '\\x00', '$ministry_subject', '', $employer, 'ministry', 'store bench ministry');
+COMMIT;
+SQL
+    { cat "$tmp/ministry.log" >&2; die "could not add the ministry principal"; }
+  # A multiple of C, so that pgbench's clients (client c takes approvals c,
+  # c + C, c + 2C, ...) never share a pool; at most 100, since the years
+  # 2000 to 2100 hold 101 pools of one currency (the last is ApproveHot's).
+  approve_pools=$((connections <= 100 ? connections * (100 / connections) : 100))
+  app_minor=80000000 app_currency=DKK # DKK 800,000: one approval completes it
+  out=$(
+    app_psql 2>&1 <<SQL
+BEGIN;
+SELECT count(*) FROM ssc.begin_call('$load_fp', '', '{secretariat}', '/ssc.v1.Pools/Create');
+SELECT count(ssc.pool_create(jsonb_build_object('name', 'store bench ' || y, 'fiscal_year', y,
+         'total', ssc.money(1000000000000000, '$app_currency')), NULL))
+  FROM generate_series(2000, 2000 + $approve_pools) y;
+SELECT min(id) || ' ' || max(id) FROM ssc.pools WHERE name LIKE 'store bench %';
+COMMIT;
+SQL
+  ) || die "could not make the pools: $out"
+  read -r pool_first pool_last <<<"$(tail -1 <<<"$out")"
+  [ "$((pool_last - pool_first))" = "$approve_pools" ] || die "the pools' ids are not in a row: $out"
+  hot_pool=$pool_last
+  # ApproveRequest{amount (4) = Money{amount_minor (1), currency (2)}};
+  # ssc-loadgen appends a unique idempotency_key (1), the application id (2)
+  # and the pool id (3).
+  approve_hex=$(msg_field 4 "$(int_field 1 "$app_minor")$(str_field 2 "$app_currency")")
+fi
+
+# Makes N applications under review and sets apps_first to the first of
+# their ids, which are in a row. Each is for a collaboration of its own, in
+# matchmaking, led by the employer with the host as partner, and asks for
+# DKK 800,000 for its inception phase (one budget line), so that its
+# approval also moves the collaboration into inception
+# (ssc.application_complete). Made through the SQL API as the users would,
+# each as the role that may (ssc_app, begin_call): the secretariat creates
+# the collaboration, the ministry creates and submits the application, the
+# secretariat starts the review. Ten applications to a transaction, without
+# waiting for the commits to reach the disk: not one transaction for all,
+# since each audit row updates the one row of ssc.audit_head, and the
+# versions one transaction leaves of a row cannot be pruned before it ends,
+# so that every update walks all of them (2,000 applications took 58 s in
+# one transaction, 10 s one to a transaction). Each collaboration gets a
+# reference of its own: the default one, SSC-<country>-<id> (0019), is
+# lpad(id, 4), which cuts ids above 9999 to four digits, so that
+# collaboration 10000 collides with 1000 (SC409 "collaboration exists
+# already"). Then VACUUM ANALYZE, so that what a run finds does not depend
+# on autovacuum's timing.
+batches=0
+fresh_apps() { # N
+  local n=$1 out first last count
+  batches=$((batches + 1))
+  out=$(
+    app_psql 2>&1 <<SQL
+SET synchronous_commit = off;
+DO \$\$
+DECLARE
+  c bigint;
+  a bigint;
+BEGIN
+  FOR i IN 1..$n LOOP
+    PERFORM ssc.begin_call('$load_fp', '', '{secretariat}', '/ssc.v1.Collaborations/Create');
+    c := ssc.collab_create(jsonb_build_object('title', 'store bench collaboration $batches.' || i,
+           'reference', 'STORE-BENCH-$batches-' || i, 'lead_id', $employer, 'country', 'VN',
+           'partner_ids', jsonb_build_array($host),
+           'sectors', '[{"code": "23110", "percentage": 100}]'::jsonb), NULL) ->> 'id';
+    PERFORM ssc.begin_call('', '$ministry_subject', '{ministry}', '/ssc.v1.Applications/Create');
+    a := ssc.application_create(jsonb_build_object('collaboration_id', c, 'phase', 'inception',
+           'title', 'store bench application $batches', 'starts_on', '2027-01-01',
+           'ends_on', '2027-06-30', 'currency', '$app_currency',
+           'budget', jsonb_build_array(jsonb_build_object('category', 'workshops', 'year', 2027,
+                       'amount', ssc.money($app_minor, '$app_currency')))), NULL) ->> 'id';
+    PERFORM ssc.begin_call('', '$ministry_subject', '{ministry}', '/ssc.v1.Applications/Submit');
+    PERFORM ssc.application_submit(jsonb_build_object('id', a), NULL);
+    PERFORM ssc.begin_call('$load_fp', '', '{secretariat}', '/ssc.v1.Applications/StartReview');
+    PERFORM ssc.application_start_review(jsonb_build_object('id', a), NULL);
+    IF i % 10 = 0 THEN
+      COMMIT;
+    END IF;
+  END LOOP;
+END
+\$\$;
+BEGIN;
+SELECT count(*) FROM ssc.begin_call('$load_fp', '', '{secretariat}', '/ssc.v1.Applications/List');
+SELECT min(id) || ' ' || max(id) || ' ' || count(*) FROM ssc.applications
+ WHERE title = 'store bench application $batches' AND status = 'under_review';
+COMMIT;
+SQL
+  ) || die "could not make $n applications: $out"
+  read -r first last count <<<"$(tail -1 <<<"$out")"
+  if [ "$count" != "$n" ] || [ "$((last - first + 1))" != "$n" ]; then
+    die "the $n applications' ids are not in a row: $out"
+  fi
+  owner_psql -c "SET client_min_messages = error" -c "VACUUM ANALYZE" >/dev/null ||
+    die "VACUUM ANALYZE failed"
+  apps_first=$first
+}
 
 # --- the pgbench scripts: what sscd sends (daemon/services/store.c and
 # declare.c, daemon/db/db.c): the request as one JSON object, as
@@ -411,6 +566,23 @@ SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(curren
 SELECT ssc.secondment_create((:head::text || :k || :mid || :k || :tail)::jsonb, :hash::bytea);
 \endpipeline
 SQL
+# Approve and ApproveHot: keys as for Create. Client c's n-th approval is
+# approval j = (n - 1) * clients + c of the run: application first + j, pool
+# pool0 + j % pools (ssc-loadgen's --vary-int gives call j the same). The
+# JSON is pb_json.c's text of the ApproveRequest, put together as for
+# SecCreate.
+cat >"$tmp/approve.sql" <<'SQL'
+\set n :n + 1
+\set k :base + :client_id * 1000000000 + :n
+\set a :first + (:n - 1) * :clients + :client_id
+\set p :pool0 + ((:n - 1) * :clients + :client_id) % :pools
+\startpipeline
+SELECT set_config('statement_timeout', :timeout::text, true), set_config('ssc.deadline_at', (floor(extract(epoch FROM clock_timestamp()) * 1000) + :timeout::bigint)::text, true);
+SELECT * FROM ssc.begin_call(:fp, :subject, :roles::text[], :method);
+SELECT set_config('statement_timeout', greatest(1, least(2147483647, ceil(current_setting('ssc.deadline_at')::numeric - extract(epoch FROM clock_timestamp()) * 1000)))::bigint::text, true);
+SELECT ssc.application_approve((:head::text || :k || :mid || :a || :pmid || :p || :tail)::jsonb, :hash::bytea);
+\endpipeline
+SQL
 # sscd's statement_timeout for calls without a deadline (db_statement_timeout_ms).
 pg_common=(-D timeout=30000 -D "fp=$load_fp" -D "subject=$load_subject")
 pg_get=("${pg_common[@]}" -D "roles=$readers" -D method=/ssc.v1.Organisations/Get
@@ -434,6 +606,15 @@ if wants seccreate; then
     -D "mid=\",\"collaboration_id\":$collab_id,\"employer_id\":$employer,\"employee_ref\":\"ref-pg"
     -D "tail=\",\"expert_name\":\"$sec_name\",\"host_id\":$host,\"starts_on\":\"$sec_from\",\"ends_on\":\"$sec_to\",\"share_bp\":$sec_share,\"monthly_compensation\":{\"amount_minor\":$sec_minor,\"currency\":\"$sec_currency\"},\"contract_id\":0,\"staff_category\":\"\"}"
     -D "hash=\\x$(printf 'store.sh seccreate' | sha256sum | cut -c1-64)")
+fi
+# ApproveRequest: ssc_roles_secretariat; first (the first application) is
+# added per pgbench run (supply).
+if wants approve || wants approvehot; then
+  pg_approve=("${pg_common[@]}" -D "roles={secretariat}"
+    -D method=/ssc.v1.Applications/Approve -D n=0
+    -D "head={\"idempotency_key\":\"" -D "mid=\",\"id\":" -D "pmid=,\"pool_id\":"
+    -D "tail=,\"amount\":{\"amount_minor\":$app_minor,\"currency\":\"$app_currency\"}}"
+    -D "hash=\\x$(printf 'store.sh approve' | sha256sum | cut -c1-64)")
 fi
 
 # --- runs ------------------------------------------------------------------------
@@ -465,7 +646,7 @@ run_sscd() { # LABEL ARGS...
   t0=$(cpu_ticks "$sscd_pid")
   # shellcheck disable=SC2086 # one PID per word
   b0=$(cpu_ticks $backends)
-  out=$(lg --connections "$connections" --streams 1 --duration "$duration" \
+  out=$(lg --connections "$conns" --streams 1 --duration "$duration" \
     --warmup "$warmup" "$@") || true
   t1=$(cpu_ticks "$sscd_pid")
   # shellcheck disable=SC2086 # one PID per word
@@ -473,7 +654,7 @@ run_sscd() { # LABEL ARGS...
   echo "$out" >"$tmp/$label.json"
   [ -n "$out" ] || die "$label: ssc-loadgen printed nothing"
   if [ "$(jq -r .failed <<<"$out")" != 0 ] || [ "$(jq -r .succeeded <<<"$out")" = 0 ]; then
-    die "$label: $(jq -r '"\(.failed) of \(.requests) calls failed: \(.first_error)"' <<<"$out")"
+    die "$label: $(jq -r '"\(.failed) of \(.requests) calls failed: \(.first_error)"' <<<"$out")$ran_out"
   fi
   rps=$(jq -r '.rps | floor' <<<"$out")
   p99=$(jq -r '.latency_us.p99 / 1000' <<<"$out")
@@ -481,35 +662,73 @@ run_sscd() { # LABEL ARGS...
   pg_us=$(per_call_us $((b1 - b0)) "$rps")
 }
 
-# Sets rps and p99 (ms) from one pgbench run, after a warm-up run of its own.
+# The calls that approve need fresh applications for every run (an
+# application is approved once): fresh_apps makes, before each ssc-loadgen
+# run and each pgbench run, as many as twice the most this call has done per
+# second so far (at first, --approve-rate) would approve in that run, and 20
+# more per connection. ran_out is what a failed run says about it.
+declare -A best_rps=()
+supply() { # CALL SECONDS
+  local rate=${best_rps[$1]:-$approve_rate}
+  fresh_apps $((2 * rate * $2 + 20 * conns))
+}
+ran_out=""
+
+# Sets rps and p99 (ms) from one pgbench run of the warm-up and the measured
+# time (and a spare second), counted as ssc-loadgen counts: the transactions
+# that start after the warm-up (from the first transaction's start) and end
+# within the measured time. One run, so that the warm-up warms the very
+# backends that are measured: a run of its own before it, on connections of
+# its own, left each measured backend to plan and compile every function
+# afresh in the measured time (an Approve run did 15, 97, 141, 162 and then
+# about 200 transactions in its first five seconds).
+# Also sets pg_us, the CPU time per transaction of pgbench's backends (by
+# application_name) over the measured time: read from /proc when the warm-up
+# is over and again when the measured time is, and divided by tx/s times
+# those seconds. Not over the warm-up, as sscd's are: each pgbench run starts
+# backends that compile and plan everything afresh (about 0.25 s of CPU each
+# for Approve), where sscd's backends have done it in an earlier run.
 pg_runs=0
 run_pgbench() { # LABEL SCRIPT ARGS...
-  local label=$1 script=$2 dir=$tmp/$1
+  local label=$1 script=$2 dir=$tmp/$1 more=() secs=$((warmup + duration + 1)) bench b0 b1
+  local backends
   shift 2
   mkdir -p "$dir"
-  local cmd=(taskset -c "$client_cpu" "$pgbin/pgbench" -n -f "$script" -c "$connections"
-    -j 1 -M prepared "$@")
-  if [ "$warmup" -gt 0 ]; then
-    pg_runs=$((pg_runs + 1))
-    "${cmd[@]}" -D "base=$((pg_runs * 10 ** 15))" -T "$warmup" "$app_url" \
-      >"$dir/warmup.out" 2>&1 ||
-      { cat "$dir/warmup.out" >&2; die "$label: pgbench failed"; }
-  fi
   pg_runs=$((pg_runs + 1))
-  (cd "$dir" && "${cmd[@]}" -D "base=$((pg_runs * 10 ** 15))" -T "$duration" -l \
-    "$app_url" >"$dir/out" 2>&1) ||
-    { cat "$dir/out" >&2; die "$label: pgbench failed"; }
-  # pgbench aborts a client (and exits non-zero) on any SQL error.
-  rps=$(awk '/^tps = / { print int($3) }' "$dir/out")
-  if [ -z "$rps" ] || [ "$rps" -eq 0 ]; then
-    cat "$dir/out" >&2
-    die "$label: no transactions/s from pgbench"
+  if [ "$fresh" -eq 1 ]; then
+    supply "$call" "$secs"
+    more=(-D "first=$apps_first")
   fi
-  # Per-transaction log: client, transaction, latency in µs, ...
-  p99=$(cat "$dir"/pgbench_log.* | awk '{ print $3 }' | sort -n | awk '
+  (cd "$dir" && exec taskset -c "$client_cpu" "$pgbin/pgbench" -n -f "$script" -c "$conns" \
+    -j 1 -M prepared "$@" "${more[@]}" -D "base=$((pg_runs * 10 ** 15))" -T "$secs" -l \
+    "$app_url" >"$dir/out" 2>&1) &
+  bench=$!
+  sleep "$warmup"
+  backends=$(owner_psql -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'")
+  # shellcheck disable=SC2086 # one PID per word
+  b0=$(cpu_ticks $backends)
+  sleep "$duration"
+  # shellcheck disable=SC2086 # one PID per word
+  b1=$(cpu_ticks $backends)
+  wait "$bench" || { cat "$dir/out" >&2; die "$label: pgbench failed$ran_out"; }
+  # pgbench aborts a client (and exits non-zero) on any SQL error.
+  # Per-transaction log: client, transaction, latency in µs, script, end (s
+  # and µs).
+  read -r rps p99 < <(cat "$dir"/pgbench_log.* | awk -v w="$warmup" '
+    { e[NR] = $5 + $6 / 1e6; l[NR] = $3; s = e[NR] - $3 / 1e6; b[NR] = s
+      if (NR == 1 || s < t0) t0 = s }
+    END { for (i = 1; i <= NR; i++) print b[i] - t0 - w, e[i] - t0 - w, l[i] }' |
+    awk -v d="$duration" '$1 >= 0 && $2 <= d { print $3 }' | sort -n | awk -v d="$duration" '
     { v[NR] = $1 }
-    END { r = int(NR * 0.99); if (r < NR * 0.99) r++; printf "%.3f", v[r] / 1000 }')
+    END { r = int(NR * 0.99); if (r < NR * 0.99) r++
+          if (NR > 0) printf "%d %.3f\n", NR / d, v[r] / 1000; else print "0 0" }')
   rm -f "$dir"/pgbench_log.*
+  if [ "$rps" -eq 0 ]; then
+    cat "$dir/out" >&2
+    die "$label: no transactions in pgbench's measured time"
+  fi
+  pg_us=$(awk -v t=$((b1 - b0)) -v hz="$(getconf CLK_TCK)" -v r="$rps" -v s="$duration" \
+    'BEGIN { printf "%.0f", t / hz * 1e6 / (r * s) }')
 }
 
 median() { # VALUES... -> the median (mean of the middle two for an even count)
@@ -522,29 +741,42 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 
 echo "store benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $("$pgbin/postgres" --version)"
 echo "$connections connections, one request in flight on each; sscd pool_size $pool; -T $duration s after $warmup s warm-up; $rounds round(s), alternating; medians below"
+if wants approvehot; then echo "ApproveHot: $hot connections"; fi
 echo "layout $layout: $where; sscd threads = 1"
 echo
 
 declare -A res
+# Runs call c (CALL) once through each side with conns connections; with
+# fresh = 1, on applications made for the run (supply): ssc-loadgen's call
+# j approves application apps_first + j.
 measure() { # ROUND CALL PGBENCH-SCRIPT PGBENCH-ARGS... -- LOADGEN-ARGS...
-  local r=$1 c=$2 script=$3 pgargs=()
+  local r=$1 c=$2 script=$3 pgargs=() lgargs=()
   shift 3
   while [ "$1" != -- ]; do
     pgargs+=("$1")
     shift
   done
   shift
-  run_sscd "sscd.$c.$r" "$@"
+  call=$c
+  if [ "$fresh" -eq 1 ]; then
+    supply "$c" $((duration + warmup))
+    lgargs=(--vary-int "2:$apps_first")
+  fi
+  run_sscd "sscd.$c.$r" "$@" "${lgargs[@]}"
   res[sscd.$c.rps]+="$rps " res[sscd.$c.p99]+="$p99 " res[sscd.$c.cpu]+="$cpu_us "
   res[sscd.$c.pg]+="$pg_us "
-  printf 'round %d  %-9s sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
+  [ "$rps" -le "${best_rps[$c]:-0}" ] || best_rps[$c]=$rps
+  printf 'round %d  %-10s sscd    %7d req/s  p99 %7.2f ms  CPU/call: sscd %d us, PostgreSQL %d us\n' \
     "$r" "${call_name[$c]}" "$rps" "$p99" "$cpu_us" "$pg_us"
   run_pgbench "pgbench.$c.$r" "$script" "${pgargs[@]}"
-  res[pg.$c.rps]+="$rps " res[pg.$c.p99]+="$p99 "
-  printf 'round %d  %-9s pgbench %7d tx/s   p99 %7.2f ms\n' "$r" "${call_name[$c]}" "$rps" "$p99"
+  res[pg.$c.rps]+="$rps " res[pg.$c.p99]+="$p99 " res[pg.$c.pg]+="$pg_us "
+  [ "$rps" -le "${best_rps[$c]:-0}" ] || best_rps[$c]=$rps
+  printf 'round %d  %-10s pgbench %7d tx/s   p99 %7.2f ms  CPU/call: PostgreSQL %d us\n' \
+    "$r" "${call_name[$c]}" "$rps" "$p99" "$pg_us"
 }
 for r in $(seq "$rounds"); do
   for c in "${calls[@]}"; do
+    conns=$connections fresh=0 ran_out=""
     case $c in
     get)
       measure "$r" get "$tmp/get.sql" "${pg_get[@]}" -- \
@@ -560,6 +792,17 @@ for r in $(seq "$rounds"); do
       measure "$r" seccreate "$tmp/seccreate.sql" "${pg_seccreate[@]}" -- \
         --method /ssc.v1.Secondments/Create --data-hex "$seccreate_hex" \
         --vary-key --template-name ref- --name-field 4 ;;
+    approve | approvehot)
+      # Approve: approval j on pool pool_first + j % approve_pools;
+      # ApproveHot: hot connections, every approval on hot_pool.
+      npools=$approve_pools pool0=$pool_first
+      if [ "$c" = approvehot ]; then conns=$hot npools=1 pool0=$hot_pool; fi
+      fresh=1
+      ran_out=" (if the applications ran out: the run approved more than twice as many per second as --approve-rate or any run before it; raise --approve-rate)"
+      measure "$r" "$c" "$tmp/approve.sql" "${pg_approve[@]}" -D "clients=$conns" \
+        -D "pool0=$pool0" -D "pools=$npools" -- \
+        --method /ssc.v1.Applications/Approve --data-hex "$approve_hex" --vary-key \
+        --vary-int "3:$pool0:$npools" ;;
     esac
   done
 done
@@ -571,17 +814,22 @@ med() { # KEY -> the median of its rounds
 }
 
 echo
-printf '%-9s %14s %12s %14s %12s %8s\n' call "sscd req/s" "sscd p99" "pgbench tx/s" "pgbench p99" ratio
+printf '%-10s %14s %12s %14s %12s %8s\n' call "sscd req/s" "sscd p99" "pgbench tx/s" "pgbench p99" ratio
 for c in "${calls[@]}"; do
   s=$(med "sscd.$c.rps") p=$(med "pg.$c.rps")
   rt=$(ratio "$s" "$p")
   verdict=ok
   awk -v x="$rt" 'BEGIN { exit !(x >= 0.7) }' || verdict="TARGET MISSED"
-  printf '%-9s %14.0f %9.2f ms %14.0f %9.2f ms %8s  (target >= 0.70: %s)\n' \
+  printf '%-10s %14.0f %9.2f ms %14.0f %9.2f ms %8s  (target >= 0.70: %s)\n' \
     "${call_name[$c]}" "$s" "$(med "sscd.$c.p99")" "$p" "$(med "pg.$c.p99")" "$rt" "$verdict"
 done
 cpu_line="CPU per call through sscd (medians):"
 for c in "${calls[@]}"; do
   cpu_line+=" ${call_name[$c]}: sscd $(med "sscd.$c.cpu") us, PostgreSQL $(med "sscd.$c.pg") us;"
+done
+echo "${cpu_line%;}"
+cpu_line="CPU per call of pgbench's PostgreSQL backends (medians):"
+for c in "${calls[@]}"; do
+  cpu_line+=" ${call_name[$c]}: $(med "pg.$c.pg") us;"
 done
 echo "${cpu_line%;}"
