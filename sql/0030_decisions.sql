@@ -3,7 +3,10 @@
 -- that completes them (API.md "Decisions").
 --
 -- Tiers (ssc.approval_tiers) are a table the admin edits, per currency;
--- every edit is audited. The tier of an application is the first of its
+-- every edit is audited, and nothing is deleted: setting a currency's
+-- tiers retires the ones in force (retired_at) and inserts the new, so the
+-- table keeps every tier that ever held, as ssc_app holds no table-wide
+-- write privilege. The tier of an application is the first in force of its
 -- currency whose up_to is at least the requested amount (up_to
 -- 9223372036854775807 means no limit). The MFA's limits in DKK are the
 -- defaults: up to 10 million one approval; up to 39 million two by
@@ -39,17 +42,38 @@ CREATE TABLE ssc.approval_tiers (
   approvals     int NOT NULL,
   needs_council boolean NOT NULL DEFAULT false,
   needs_signoff boolean NOT NULL DEFAULT false,
-  UNIQUE (currency, up_to_minor),
+  retired_at    timestamptz,
   CONSTRAINT approval_tiers_currency_check CHECK (currency ~ '^[A-Z]{3}$'),
   CONSTRAINT approval_tiers_up_to_check CHECK (up_to_minor > 0),
   CONSTRAINT approval_tiers_approvals_check CHECK (approvals BETWEEN 1 AND 5)
 );
 COMMENT ON TABLE ssc.approval_tiers IS 'approval tiers by requested amount, per currency (admin)';
+CREATE UNIQUE INDEX approval_tiers_in_force_key ON ssc.approval_tiers (currency, up_to_minor)
+  WHERE retired_at IS NULL;
 INSERT INTO ssc.approval_tiers (currency, up_to_minor, approvals, needs_council, needs_signoff) VALUES
   ('DKK', 1000000000, 1, false, false),
   ('DKK', 3900000000, 2, false, false),
   ('DKK', 9223372036854775807, 2, true, true);
-CREATE TRIGGER approval_tiers_audit AFTER INSERT OR UPDATE OR DELETE ON ssc.approval_tiers
+-- A tier changes only by being retired, once.
+CREATE FUNCTION ssc.approval_tiers_retire_only() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = ssc, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'DELETE' OR OLD.retired_at IS NOT NULL OR NEW.retired_at IS NULL
+     OR (NEW.id, NEW.currency, NEW.up_to_minor, NEW.approvals, NEW.needs_council, NEW.needs_signoff)
+        IS DISTINCT FROM
+        (OLD.id, OLD.currency, OLD.up_to_minor, OLD.approvals, OLD.needs_council, OLD.needs_signoff) THEN
+    RAISE EXCEPTION 'an approval tier is only ever retired, once; set the currency''s tiers anew'
+      USING ERRCODE = 'SC412';
+  END IF;
+  NEW.retired_at := now();
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER approval_tiers_retire_only BEFORE UPDATE OR DELETE ON ssc.approval_tiers
+  FOR EACH ROW EXECUTE FUNCTION ssc.approval_tiers_retire_only();
+CREATE TRIGGER approval_tiers_audit AFTER INSERT OR UPDATE ON ssc.approval_tiers
   FOR EACH ROW EXECUTE FUNCTION ssc.audit_row('approval_tier');
 ALTER TABLE ssc.approval_tiers ENABLE ROW LEVEL SECURITY;
 CREATE POLICY approval_tiers_select ON ssc.approval_tiers FOR SELECT
@@ -57,7 +81,8 @@ CREATE POLICY approval_tiers_select ON ssc.approval_tiers FOR SELECT
 CREATE POLICY approval_tiers_write ON ssc.approval_tiers FOR ALL
   USING (coalesce(ssc.session_role() = 'admin', false))
   WITH CHECK (coalesce(ssc.session_role() = 'admin', false));
-GRANT SELECT, DELETE ON ssc.approval_tiers TO ssc_app;
+GRANT SELECT ON ssc.approval_tiers TO ssc_app;
+GRANT UPDATE (retired_at) ON ssc.approval_tiers TO ssc_app;
 GRANT INSERT (currency, up_to_minor, approvals, needs_council, needs_signoff)
   ON ssc.approval_tiers TO ssc_app;
 
@@ -80,6 +105,7 @@ DECLARE
 BEGIN
   SELECT * INTO t FROM ssc.approval_tiers x
    WHERE x.currency = approval_tier_for.currency AND x.up_to_minor >= amount
+     AND x.retired_at IS NULL
    ORDER BY x.up_to_minor LIMIT 1;
   RETURN t;
 END
@@ -534,7 +560,8 @@ BEGIN
   END IF;
   RETURN jsonb_build_object('tiers',
     (SELECT coalesce(jsonb_agg(ssc.approval_tier_json(t) ORDER BY t.currency, t.up_to_minor), '[]')
-       FROM ssc.approval_tiers t WHERE v_currency = '' OR t.currency = v_currency));
+       FROM ssc.approval_tiers t
+      WHERE (v_currency = '' OR t.currency = v_currency) AND t.retired_at IS NULL));
 END
 $$;
 
@@ -562,7 +589,8 @@ BEGIN
   IF jsonb_typeof(v_tiers) <> 'array' OR jsonb_array_length(v_tiers) NOT BETWEEN 1 AND 10 THEN
     RAISE EXCEPTION 'tiers: give 1 to 10 tiers' USING ERRCODE = 'SC400';
   END IF;
-  DELETE FROM ssc.approval_tiers t WHERE t.currency = v_currency;
+  UPDATE ssc.approval_tiers t SET retired_at = now()
+   WHERE t.currency = v_currency AND t.retired_at IS NULL;
   FOR e IN SELECT x FROM jsonb_array_elements(v_tiers) x LOOP
     i := i + 1;
     v_up := ssc.req_money(e, 'up_to', false);
@@ -601,6 +629,7 @@ $$;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
   ssc.approval_tier_json(ssc.approval_tiers), ssc.approval_tier_for(text, bigint),
+  ssc.approval_tiers_retire_only(),
   ssc.decision_application(bigint, text), ssc.decisions_frozen(),
   ssc.application_missing(ssc.applications), ssc.application_decision_json(ssc.applications),
   ssc.application_complete(ssc.applications), ssc.application_approve(jsonb, bytea),

@@ -1148,10 +1148,15 @@ def case_tiers(env):
              "audit rows of setting two NOK tiers (by the admin)")
     r = ad.SetTiers(pb.SetTiersRequest(currency="NOK", tiers=[tier(None, 2)]), timeout=T)
     check_eq([tier_of(t) for t in r.tiers], [("NOK", None, 2, False, False)], "NOK tiers reset")
-    rows = env.pg.rows("SELECT before IS NULL, after IS NULL FROM ssc.audit WHERE entity = "
+    rows = env.pg.rows("SELECT before IS NULL, after IS NULL, "
+                       "(before::jsonb ->> 'retired_at') IS NULL AND (after::jsonb ->> 'retired_at') "
+                       "IS NOT NULL FROM ssc.audit WHERE entity = "
                        "'approval_tier' ORDER BY seq OFFSET %d" % (n_tier_audit + 2))
-    check_eq(sorted(map(tuple, rows)), [("f", "t"), ("f", "t"), ("t", "f")],
-             "audit rows of replacing them: two deletions, one insertion")
+    check_eq(sorted(map(tuple, rows)), [("f", "f", "t"), ("f", "f", "t"), ("t", "f", "f")],
+             "audit rows of replacing them: two retired (nothing deleted), one inserted")
+    check_eq(env.pg.rows("SELECT count(*), count(retired_at) FROM ssc.approval_tiers "
+                         "WHERE currency = 'NOK'"), [["3", "2"]],
+             "the NOK tiers kept: two retired, one in force")
     for client in ("secretariat", "ministry-a", "auditor", "reconciler", "embassy-vn"):
         probs.run(refuse, env, lambda: env.apps(client).SetTiers(pb.SetTiersRequest(
             currency="NOK", tiers=[tier(None, 1)]), timeout=T), PD,
