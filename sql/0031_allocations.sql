@@ -306,8 +306,10 @@ BEGIN
   NEW.created_at := now();
   UPDATE ssc.allocations x SET disbursed_minor = x.disbursed_minor + v_delta
    WHERE x.id = NEW.allocation_id
-     AND x.disbursed_minor + v_delta >= 0
-     AND x.disbursed_minor <= x.amount_minor - x.released_minor - v_delta
+     -- a payment fits in what is left; a reversal gives back no more than
+     -- was paid (each side written so that it cannot overflow bigint)
+     AND CASE WHEN v_delta > 0 THEN x.disbursed_minor <= x.amount_minor - x.released_minor - v_delta
+              ELSE x.disbursed_minor + v_delta >= 0 END
    RETURNING * INTO al;
   IF NOT FOUND THEN
     SELECT * INTO al FROM ssc.allocations x WHERE x.id = NEW.allocation_id;

@@ -1378,6 +1378,40 @@ SELECT a ->> 'status' AS status, a ->> 'allocation_id' IS NOT NULL AS allocated
   FROM ssc.application_approve(jsonb_build_object('id', :a_nok, 'pool_id', :p_nok,
          'amount', '{"amount_minor": 5000000, "currency": "NOK"}'::jsonb), NULL) a;
 COMMIT;
+
+-- The largest amount end to end, in CHF: a pool, an application, its
+-- allocation, paid in full and reversed, without an overflow anywhere.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=admin', '{admin}', '/ssc.v1.Applications/SetTiers');
+SELECT ssc.approval_tier_set('{"currency": "CHF", "tiers": [{"approvals": 1}]}', NULL) IS NOT NULL AS chf_tier;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Pools/Create');
+SELECT ssc.pool_create('{"name": "CHF 2025", "fiscal_year": 2025,
+         "total": {"amount_minor": 9223372036854775807, "currency": "CHF"}}', NULL) ->> 'id' AS p_chf \gset
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/ssc.v1.Applications/Create');
+SELECT c->>'id' AS c_chf FROM ssc.collab_create('{"reference": "VN-CHF", "title": "In francs", "country": "VN",
+  "partner_ids": [9], "sectors": [{"code": "23240", "percentage": 100}], "started_on": "2024-01-01"}'::jsonb, NULL) c \gset
+SELECT a->>'id' AS a_chf FROM ssc.application_create(jsonb_build_object('collaboration_id', :c_chf,
+         'phase', 'inception', 'title', 'In francs', 'starts_on', '2025-01-01', 'ends_on', '2025-12-31',
+         'currency', 'CHF', 'budget', '[{"category": "travel", "year": 2025,
+                                          "amount": {"amount_minor": 9223372036854775807, "currency": "CHF"}}]'::jsonb), NULL) a \gset
+SELECT ssc.application_submit(jsonb_build_object('id', :a_chf), NULL) ->> 'status' AS status;
+COMMIT;
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=secretariat', '{secretariat}', '/ssc.v1.Applications/Approve');
+SELECT ssc.application_start_review(jsonb_build_object('id', :a_chf), NULL) ->> 'status' AS status;
+SELECT a ->> 'allocation_id' AS al_chf FROM ssc.application_approve(jsonb_build_object('id', :a_chf, 'pool_id', :p_chf,
+         'amount', '{"amount_minor": 9223372036854775807, "currency": "CHF"}'::jsonb), NULL) a \gset
+SELECT d ->> 'id' AS d_chf FROM ssc.disbursement_add(jsonb_build_object('allocation_id', :al_chf, 'kind', 'advance',
+         'amount', '{"amount_minor": 9223372036854775807, "currency": "CHF"}'::jsonb), NULL) d \gset
+SELECT ssc.disbursement_add(jsonb_build_object('allocation_id', :al_chf, 'kind', 'advance',
+         'amount', '{"amount_minor": 1, "currency": "CHF"}'::jsonb), NULL);
+SELECT ssc.disbursement_reverse(jsonb_build_object('id', :d_chf, 'reason', 'All of it back'), NULL) ->> 'kind' AS reversed;
+SELECT x - '{created_at,updated_at}'::text[] AS pool_chf FROM ssc.pool_get(jsonb_build_object('id', :p_chf)) x;
+COMMIT;
 \c - ssc_owner
 
 -- Every change above was audited, by entity.
