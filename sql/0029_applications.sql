@@ -253,16 +253,28 @@ BEGIN
   RETURN NEW;
 END
 $$;
-CREATE TRIGGER applications_figures BEFORE INSERT OR UPDATE OF budget, cofinancing
+-- Named to fire first of the BEFORE triggers (they fire in name order),
+-- so that the status trigger judges a submission on the figures of the
+-- lines written with it.
+CREATE TRIGGER applications_a_figures BEFORE INSERT OR UPDATE OF budget, cofinancing
   ON ssc.applications FOR EACH ROW EXECUTE FUNCTION ssc.applications_figures();
 
+-- A new application is a draft of its collaboration's lead (the insert
+-- policy then asks that the lead be in the caller's scope), whoever
+-- writes the row: SECURITY DEFINER to read the collaboration the caller
+-- may not see.
 CREATE FUNCTION ssc.applications_before_insert() RETURNS trigger
-  LANGUAGE plpgsql
+  LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = ssc, pg_temp
 AS $$
 BEGIN
   IF NEW.status <> 'draft' THEN
     RAISE EXCEPTION 'an application starts as a draft' USING ERRCODE = 'SC400';
+  END IF;
+  IF NEW.applicant_id IS DISTINCT FROM
+     (SELECT c.lead_id FROM ssc.collaborations c WHERE c.id = NEW.collaboration_id) THEN
+    RAISE EXCEPTION 'role % may not apply for collaboration %; its lead applies',
+      coalesce(ssc.session_role(), 'none'), NEW.collaboration_id USING ERRCODE = 'SC403';
   END IF;
   RETURN NEW;
 END

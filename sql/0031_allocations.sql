@@ -79,6 +79,10 @@ DECLARE
   first ssc.application_approvals;
   pl ssc.pools;
 BEGIN
+  IF ssc.session_role() IS DISTINCT FROM 'secretariat' THEN
+    RAISE EXCEPTION 'role % may not allocate money', coalesce(ssc.session_role(), 'none')
+      USING ERRCODE = 'SC403';
+  END IF;
   SELECT * INTO a FROM ssc.applications x WHERE x.id = NEW.application_id;
   IF NOT FOUND OR a.status <> 'approved' THEN
     RAISE EXCEPTION 'application % is not approved; only its approval allocates money',
@@ -127,7 +131,6 @@ CREATE FUNCTION ssc.allocations_before_update() RETURNS trigger
 AS $$
 DECLARE
   v_collab ssc.collaborations;
-  v_ended date;
 BEGIN
   PERFORM FROM ssc.pools x WHERE x.id = OLD.pool_id FOR NO KEY UPDATE;  -- see "Locks" at the top
   IF (NEW.id, NEW.pool_id, NEW.application_id, NEW.collaboration_id, NEW.organisation_id, NEW.phase,
@@ -151,10 +154,11 @@ BEGIN
       RAISE EXCEPTION 'a release gives back all that is left of allocation %: released becomes %',
         OLD.id, OLD.amount_minor - OLD.disbursed_minor USING ERRCODE = 'SC400';
     END IF;
+    -- Judged from the collaboration's phase itself (not from the phase
+    -- rows' dates, which its lead may edit): still in the allocation's
+    -- phase, or suspended from it, is not closed.
     SELECT * INTO v_collab FROM ssc.collaborations c WHERE c.id = OLD.collaboration_id;
-    SELECT ph.ended_on INTO v_ended FROM ssc.collaboration_phases ph
-     WHERE ph.collaboration_id = OLD.collaboration_id AND ph.phase = OLD.phase;
-    IF v_ended IS NULL AND v_collab.phase NOT IN ('closed', 'cancelled') THEN
+    IF v_collab.phase = OLD.phase OR v_collab.suspended_from IS NOT DISTINCT FROM OLD.phase THEN
       RAISE EXCEPTION 'allocation % is for the % phase of collaboration %, which has not closed (it is in %); unused money is released when it does',
         OLD.id, OLD.phase, OLD.collaboration_id, v_collab.phase USING ERRCODE = 'SC412';
     END IF;
@@ -215,9 +219,11 @@ CREATE FUNCTION ssc.applications_allocated() RETURNS trigger
 AS $$
 BEGIN
   IF NEW.status = 'approved'
-     AND NOT EXISTS (SELECT FROM ssc.allocations x WHERE x.application_id = NEW.id) THEN
-    RAISE EXCEPTION 'application % is approved without its allocation; only the approval that completes it approves it',
-      NEW.id USING ERRCODE = 'SC412';
+     AND (NOT EXISTS (SELECT FROM ssc.allocations x WHERE x.application_id = NEW.id)
+          OR NOT EXISTS (SELECT FROM ssc.collaborations c
+                          WHERE c.id = NEW.collaboration_id AND c.phase = NEW.phase)) THEN
+    RAISE EXCEPTION 'application % is approved without its allocation, or without its collaboration in the % phase; only the approval that completes it approves it',
+      NEW.id, NEW.phase USING ERRCODE = 'SC412';
   END IF;
   RETURN NULL;
 END
@@ -269,9 +275,9 @@ DECLARE
   v_delta bigint;
 BEGIN
   IF ssc.session_role() IS DISTINCT FROM 'secretariat'
-     AND NOT (NEW.kind = 'compensation' AND ssc.session_role() IS NOT DISTINCT FROM 'reconciler')
-     AND ssc.session_role() IS NOT NULL THEN
-    RAISE EXCEPTION 'role % may not record disbursements', ssc.session_role() USING ERRCODE = 'SC403';
+     AND NOT (NEW.kind = 'compensation' AND ssc.session_role() IS NOT DISTINCT FROM 'reconciler') THEN
+    RAISE EXCEPTION 'role % may not record disbursements', coalesce(ssc.session_role(), 'none')
+      USING ERRCODE = 'SC403';
   END IF;
   IF NEW.kind = 'reversal' THEN
     SELECT * INTO o FROM ssc.disbursements x WHERE x.id = NEW.reverses_id FOR NO KEY UPDATE;

@@ -2087,7 +2087,7 @@ def case_rls_sql(env):
             ("ministry-b", "INSERT INTO ssc.allocations (pool_id, application_id, amount_minor, "
              "currency) VALUES (%d, %d, %d, 'DKK');"
              % (pool, b_app.id, b_alloc.amount.amount_minor),
-             rls % "allocations"),
+             "role ministry may not allocate money"),
             ("secretariat", "UPDATE ssc.disbursements SET amount_minor = 1;",
              denied % "disbursements"),
             ("secretariat", "DELETE FROM ssc.disbursements;", denied % "disbursements"),

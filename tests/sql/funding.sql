@@ -1412,6 +1412,28 @@ SELECT ssc.disbursement_add(jsonb_build_object('allocation_id', :al_chf, 'kind',
 SELECT ssc.disbursement_reverse(jsonb_build_object('id', :d_chf, 'reason', 'All of it back'), NULL) ->> 'kind' AS reversed;
 SELECT x - '{created_at,updated_at}'::text[] AS pool_chf FROM ssc.pool_get(jsonb_build_object('id', :p_chf)) x;
 COMMIT;
+
+-- In plain SQL too an application is its collaboration's lead's: Statistics
+-- Denmark may not apply for DEA's collaboration, under its own name or DEA's.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dst', '{ministry}', '/sql');
+INSERT INTO ssc.applications (collaboration_id, applicant_id, phase, title, currency)
+  VALUES (:c_chf, 3, 'long_term', 'Not ours', 'CHF');
+INSERT INTO ssc.applications (collaboration_id, applicant_id, phase, title, currency)
+  VALUES (:c_chf, 2, 'long_term', 'Not ours', 'CHF');
+ROLLBACK;
+-- A submission is judged on the figures of the lines written with it: lines
+-- that leave nothing requested cannot be submitted in the same UPDATE.
+BEGIN;
+SELECT role FROM ssc.begin_call('', 'CN=dea', '{ministry}', '/sql');
+SELECT a->>'id' AS a_zero FROM ssc.application_create(jsonb_build_object('collaboration_id', :c_chf,
+         'phase', 'long_term', 'title', 'Zero', 'starts_on', '2025-01-01', 'ends_on', '2025-12-31',
+         'currency', 'CHF', 'budget', '[{"category": "travel", "year": 2025,
+                                          "amount": {"amount_minor": 100, "currency": "CHF"}}]'::jsonb), NULL) a \gset
+UPDATE ssc.applications SET status = 'submitted',
+       cofinancing = '[{"funder_id": null, "funder_name": "EU", "amount": {"amount_minor": 100, "currency": "CHF"}}]'
+ WHERE id = :a_zero;
+ROLLBACK;
 \c - ssc_owner
 
 -- Every change above was audited, by entity.
