@@ -275,60 +275,46 @@ $$;
 CREATE TRIGGER application_approvals_check BEFORE INSERT ON ssc.application_approvals
   FOR EACH ROW EXECUTE FUNCTION ssc.application_approvals_check();
 
-CREATE FUNCTION ssc.application_recommendations_check() RETURNS trigger
+-- The two decisions a tier may ask for besides approvals, one check:
+-- TG_ARGV[0] is council (application_recommendations) or signoff
+-- (application_signoffs). Only where the tier needs it, once per version.
+CREATE FUNCTION ssc.application_tier_extra_check() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = ssc, pg_temp
 AS $$
 DECLARE
+  v_council boolean := TG_ARGV[0] = 'council';
   a ssc.applications := ssc.decision_application(NEW.application_id,
-                                                 'a recommendation of the Council for Development Policy');
+    CASE WHEN v_council THEN 'a recommendation of the Council for Development Policy'
+         ELSE 'a ministerial sign-off' END);
   t ssc.approval_tiers := ssc.approval_tier_for(a.currency, a.requested);
+  v_what text := CASE WHEN v_council THEN 'council recommendation' ELSE 'ministerial sign-off' END;
+  v_had boolean;
 BEGIN
   PERFORM ssc.decision_pool_lock(a, NULL);
-  IF NOT coalesce(t.needs_council, false) THEN
-    RAISE EXCEPTION 'application % (% requested) is in a tier that needs no council recommendation',
-      a.id, ssc.money_text(a.requested, a.currency) USING ERRCODE = 'SC412';
+  IF NOT coalesce(CASE WHEN v_council THEN t.needs_council ELSE t.needs_signoff END, false) THEN
+    RAISE EXCEPTION 'application % (% requested) is in a tier that needs no %',
+      a.id, ssc.money_text(a.requested, a.currency), v_what USING ERRCODE = 'SC412';
   END IF;
   NEW.version := a.submitted_version;
   NEW.recorded_by := ssc.session_principal_label();
   NEW.created_at := now();
-  IF EXISTS (SELECT FROM ssc.application_recommendations x
-              WHERE x.application_id = a.id AND x.version = a.submitted_version) THEN
-    RAISE EXCEPTION 'version % of application % has its council recommendation already',
-      a.submitted_version, a.id USING ERRCODE = 'SC412';
+  v_had := CASE WHEN v_council
+                THEN EXISTS (SELECT FROM ssc.application_recommendations x
+                              WHERE x.application_id = a.id AND x.version = a.submitted_version)
+                ELSE EXISTS (SELECT FROM ssc.application_signoffs x
+                              WHERE x.application_id = a.id AND x.version = a.submitted_version) END;
+  IF v_had THEN
+    RAISE EXCEPTION 'version % of application % has its % already', a.submitted_version, a.id,
+      v_what USING ERRCODE = 'SC412';
   END IF;
   RETURN NEW;
 END
 $$;
 CREATE TRIGGER application_recommendations_check BEFORE INSERT ON ssc.application_recommendations
-  FOR EACH ROW EXECUTE FUNCTION ssc.application_recommendations_check();
-
-CREATE FUNCTION ssc.application_signoffs_check() RETURNS trigger
-  LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = ssc, pg_temp
-AS $$
-DECLARE
-  a ssc.applications := ssc.decision_application(NEW.application_id, 'a ministerial sign-off');
-  t ssc.approval_tiers := ssc.approval_tier_for(a.currency, a.requested);
-BEGIN
-  PERFORM ssc.decision_pool_lock(a, NULL);
-  IF NOT coalesce(t.needs_signoff, false) THEN
-    RAISE EXCEPTION 'application % (% requested) is in a tier that needs no ministerial sign-off',
-      a.id, ssc.money_text(a.requested, a.currency) USING ERRCODE = 'SC412';
-  END IF;
-  NEW.version := a.submitted_version;
-  NEW.recorded_by := ssc.session_principal_label();
-  NEW.created_at := now();
-  IF EXISTS (SELECT FROM ssc.application_signoffs x
-              WHERE x.application_id = a.id AND x.version = a.submitted_version) THEN
-    RAISE EXCEPTION 'version % of application % has its ministerial sign-off already',
-      a.submitted_version, a.id USING ERRCODE = 'SC412';
-  END IF;
-  RETURN NEW;
-END
-$$;
+  FOR EACH ROW EXECUTE FUNCTION ssc.application_tier_extra_check('council');
 CREATE TRIGGER application_signoffs_check BEFORE INSERT ON ssc.application_signoffs
-  FOR EACH ROW EXECUTE FUNCTION ssc.application_signoffs_check();
+  FOR EACH ROW EXECUTE FUNCTION ssc.application_tier_extra_check('signoff');
 
 CREATE FUNCTION ssc.decisions_frozen() RETURNS trigger
   LANGUAGE plpgsql
