@@ -125,6 +125,9 @@ static const key_def keys[] = {
      100000},
     {"radar", "decision_due_days", set_unsigned, AT(radar_decision_due_days), 1,
      3650},
+    {"payroll", "max_imports", set_unsigned, AT(payroll_max_imports), 1, 256},
+    {"payroll", "import_timeout_s", set_u32, AT(payroll_import_timeout_s), 1,
+     86400},
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug"};
@@ -743,6 +746,8 @@ void ssc_config_defaults(ssc_config *cfg)
     cfg->radar_lead_count = 3;
     cfg->radar_watch_max_events = 5000;
     cfg->radar_decision_due_days = 60;
+    cfg->payroll_max_imports = 8;
+    cfg->payroll_import_timeout_s = 3600;
     cfg->changes_max_lag = 100000;
     cfg->clock_offset_s = 0;
 }

@@ -90,6 +90,12 @@ typedef struct ssc_config {
     /* [radar] decision_due_days: an application waits this long for a
      * decision before the radar calls it due, 60 */
     unsigned radar_decision_due_days;
+    /* [payroll] max_imports: Payroll/Import calls one sscd runs at once,
+     * each on a database connection of its own, 8 */
+    unsigned payroll_max_imports;
+    /* [payroll] import_timeout_s: an import without a deadline must be
+     * done (streamed, reconciled, committed) within this, 3600 */
+    uint32_t payroll_import_timeout_s;
 } ssc_config;
 
 /* Fills cfg with the defaults; owns nothing yet. */

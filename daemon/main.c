@@ -24,6 +24,7 @@
 #include "matchmaking.h"
 #include "migrate.h"
 #include "organisations.h"
+#include "payroll.h"
 #include "pools.h"
 #include "principals.h"
 #include "radar.h"
@@ -98,6 +99,8 @@ static int build_router(const ssc_config *cfg, ssc_router *r,
         rc = ssc_svc_applications_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_allocations_register(r);
+    if (rc == 0 && cfg->database_url != NULL)
+        rc = ssc_svc_payroll_register(r);
     if (rc == 0 && cfg->database_url != NULL)
         rc = ssc_svc_radar_register(r);
     if (rc == 0 && cfg->database_url != NULL)

@@ -376,6 +376,22 @@ static void job_error(ssc_db_job *job, int status, const char *sqlstate,
     snprintf(job->r.detail, sizeof(job->r.detail), "%s", detail ? detail : "");
 }
 
+void ssc_db_result_fail(ssc_db_result *r, const PGresult *res)
+{
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+
+    if (state == NULL)
+        state = "";
+    r->ok = 0;
+    r->status = ssc_db_status_of(state);
+    snprintf(r->sqlstate, sizeof(r->sqlstate), "%s", state);
+    snprintf(r->message, sizeof(r->message), "%s",
+             msg ? msg : PQresultErrorMessage(res));
+    snprintf(r->detail, sizeof(r->detail), "%s", detail ? detail : "");
+}
+
 static void job_error_from(ssc_db_job *job, const PGresult *res)
 {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -1054,6 +1070,16 @@ static void conn_connect(db_conn *c)
     }
     c->state = CONNECTING;
     connect_step(c);
+}
+
+const char *ssc_db_conninfo(const ssc_db *db)
+{
+    return db->conninfo;
+}
+
+const char *const *ssc_db_settings(const ssc_db *db)
+{
+    return (const char *const *)db->settings;
 }
 
 ssc_db *ssc_db_new(uv_loop_t *loop, const char *conninfo,

@@ -47,6 +47,7 @@
  * every connection when it connects.
  *
  * Entry points: ssc_db_register(), ssc_db_new(), ssc_db_close(),
+ * ssc_db_conninfo(), ssc_db_settings(), ssc_db_result_fail(),
  * ssc_db_is_up(), ssc_db_on_state(), ssc_db_job_new(), ssc_db_job_add(),
  * ssc_db_job_deadline(), ssc_db_submit(), ssc_db_job_cancel(),
  * ssc_db_job_sent(), ssc_db_listen(), ssc_db_answer(), ssc_db_status_of(),
@@ -123,6 +124,16 @@ ssc_db *ssc_db_new(uv_loop_t *loop, const char *conninfo,
  * their handles; done (may be NULL) runs when everything is released and db
  * has been freed. */
 void ssc_db_close(ssc_db *db, void (*done)(void *arg), void *arg);
+
+/* What the pool connects with, for work that needs a connection of its
+ * own (copy.h): the conninfo, and the settings as name, value, ..., NULL
+ * (NULL when none). */
+const char *ssc_db_conninfo(const ssc_db *db);
+const char *const *ssc_db_settings(const ssc_db *db);
+
+/* Fills r (ok 0) from a failed PGresult: status mapped from its SQLSTATE,
+ * the primary message and the detail. */
+void ssc_db_result_fail(ssc_db_result *r, const PGresult *res);
 
 /* Non-zero while at least one connection is ready. */
 int ssc_db_is_up(const ssc_db *db);

@@ -100,6 +100,8 @@ struct ssc_call {
     unsigned drain_due : 1;
     unsigned unary_compressed : 1;
     unsigned in_request : 1; /* request buffers in use (feed, delivery) */
+    unsigned input_paused : 1; /* ssc_call_pause_input() */
+    size_t owed; /* bytes of messages handled while paused, not released */
 };
 
 static const ssc_config *cfg_of(const ssc_call *call)
@@ -737,7 +739,13 @@ static int waiting(const ssc_call *call)
 static void request_more(ssc_call *call)
 {
     size_t want = ssc_frame_reader_remaining(&call->reader);
-    size_t credit = peer_credit(call);
+    size_t credit;
+
+    if (call->input_paused) {
+        ssc_link_remove(&call->rx_wait); /* ssc_call_resume_input() asks */
+        return;
+    }
+    credit = peer_credit(call);
 
     (void)ssc_budget_stream_sync(&call->rx, credit);
     if (want <= credit) {
@@ -764,6 +772,7 @@ static void drop_request(ssc_call *call)
         return;
     ssc_link_remove(&call->rx_wait);
     ssc_frame_reader_free(&call->reader);
+    call->owed = 0; /* closing the account gives it back */
     free(call->unary_msg);
     call->unary_msg = NULL;
     call->unary_len = 0;
@@ -773,19 +782,51 @@ static void drop_request(ssc_call *call)
     }
 }
 
-/* A streaming request's message of len bytes was handled: its bytes and
- * prefix are released, and as many as bring the peer's window back to
- * SSC_STREAM_WINDOW are granted again. */
-static void release_message(ssc_call *call, size_t len)
+/* Request bytes the handler is done with are released, and as many as
+ * bring the peer's window back to SSC_STREAM_WINDOW are granted again. */
+static void release_bytes(ssc_call *call, size_t n)
 {
     size_t credit = peer_credit(call);
     size_t refill = 0;
 
     if (!ssc_call_is_done(call) && credit < SSC_STREAM_WINDOW)
         refill = SSC_STREAM_WINDOW - credit;
-    grant(call, ssc_budget_stream_release(&call->rx, len + SSC_FRAME_HEADER_LEN,
-                                          refill));
+    grant(call, ssc_budget_stream_release(&call->rx, n, refill));
     budget_returned(call->loop);
+}
+
+/* A streaming request's message of len bytes was handled: its bytes and
+ * prefix are released (see release_bytes()), unless the handler paused its
+ * input: then they stay charged, as what the handler holds, until it
+ * resumes. */
+static void release_message(ssc_call *call, size_t len)
+{
+    if (call->input_paused) {
+        call->owed += len + SSC_FRAME_HEADER_LEN;
+        return;
+    }
+    release_bytes(call, len + SSC_FRAME_HEADER_LEN);
+}
+
+void ssc_call_pause_input(ssc_call *call)
+{
+    call->input_paused = 1;
+}
+
+void ssc_call_resume_input(ssc_call *call)
+{
+    size_t owed = call->owed;
+
+    if (!call->input_paused)
+        return;
+    call->input_paused = 0;
+    call->owed = 0;
+    if (call->conn == NULL || !ssc_budget_stream_is_open(&call->rx))
+        return;
+    if (owed > 0)
+        release_bytes(call, owed);
+    if (!ssc_call_is_done(call) && ssc_frame_reader_remaining(&call->reader))
+        request_more(call);
 }
 
 void ssc__call_retry_waiters(ssc_loop *loop)

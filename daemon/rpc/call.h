@@ -34,10 +34,17 @@
  * SSC_CALL_LOW_WATER. On the request side the peer gets window back for a
  * message once on_message has returned for it, within the buffer limits of
  * its connection and of the process ([limits] in the config).
+ * A handler that cannot take more for a while (its own sink is full: a
+ * COPY to the database, say) calls ssc_call_pause_input(): the messages it
+ * is handed from then on stay charged and the peer gets no window back, so
+ * it stops sending once what it was granted is used up (at most the stream
+ * window and the message in progress). ssc_call_resume_input() gives the
+ * window back. That is backpressure without buffering.
  *
  * Entry points: ssc_call_send(), ssc_call_send_bytes(), ssc_call_finish(),
  * ssc_call_add_initial_md(), ssc_call_add_trailing_md(), ssc_call_metadata(),
- * ssc_call_buffered(), ssc_call_set_data(), ssc_call_data(), ssc_call_method(),
+ * ssc_call_buffered(), ssc_call_pause_input(), ssc_call_resume_input(),
+ * ssc_call_set_data(), ssc_call_data(), ssc_call_method(),
  * ssc_call_uv_loop(), ssc_call_router(), ssc_call_peer(), ssc_call_is_done(),
  * ssc_call_ref(), ssc_call_unref(), ssc_call_deadline_ms().
  */
@@ -114,6 +121,11 @@ int ssc_call_add_trailing_md(ssc_call *call, const char *key,
 
 /* The request's custom metadata ("-bin" values decoded). */
 const ssc_md *ssc_call_metadata(const ssc_call *call);
+
+/* Request flow control (see the top); for streaming requests. Messages
+ * already received are still delivered while paused. */
+void ssc_call_pause_input(ssc_call *call);
+void ssc_call_resume_input(ssc_call *call);
 
 /* Response bytes waiting for the peer's flow-control window. */
 size_t ssc_call_buffered(const ssc_call *call);

@@ -29,3 +29,5 @@ const char *const ssc_roles_funding_readers[] = {"secretariat", "auditor",
 const char *const ssc_roles_money_readers[] = {"secretariat", "auditor",
                                                "ministry", "reconciler", NULL};
 const char *const ssc_roles_overseers[] = {"secretariat", "auditor", NULL};
+const char *const ssc_roles_payroll_lockers[] = {"reconciler", "secretariat",
+                                                 NULL};

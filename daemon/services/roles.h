@@ -40,4 +40,9 @@ extern const char *const ssc_roles_money_readers[];
 /* secretariat, auditor */
 extern const char *const ssc_roles_overseers[];
 
+/* Payroll (0034): the reconciler and ministries import (payroll_import.c
+ * names them for begin_call), money_readers read batches and reports. */
+/* reconciler, secretariat: lock an organisation's payroll month */
+extern const char *const ssc_roles_payroll_lockers[];
+
 #endif

@@ -11,7 +11,8 @@
  * Entry points: ssc_store_register(), ssc_store_begin(),
  * ssc_store_begin_read(), ssc_store_watch_request(), ssc_store_run(),
  * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_json(),
- * ssc_store_request_hash(), ssc_store_available().
+ * ssc_store_answer_failure(), ssc_store_request_hash(),
+ * ssc_store_available().
  */
 #include "router.h" /* before call.h, which uses its ssc_method typedef */
 
@@ -153,7 +154,7 @@ char *ssc_store_watch_request(ssc_call *call, int have_hub,
  * complete on their own. A transaction out of time says so in our words:
  * PostgreSQL's "canceling statement due to statement timeout" does not tell
  * the caller that nothing was written. */
-static void answer_failure(ssc_call *call, const ssc_db_result *r)
+void ssc_store_answer_failure(ssc_call *call, const ssc_db_result *r)
 {
     int ours = r->sqlstate[0] == 'S' && r->sqlstate[1] == 'C';
 
@@ -177,7 +178,7 @@ static void answer(ssc_call *call, ssc_store_done done, const ssc_db_result *r)
     if (ssc_call_is_done(call))
         return; /* cancelled while the job ran: nobody to answer */
     if (!r->ok)
-        answer_failure(call, r);
+        ssc_store_answer_failure(call, r);
     else
         done(call, r);
 }

@@ -32,7 +32,7 @@
  *
  * Entry points: ssc_store_register(), ssc_store_begin(),
  * ssc_store_begin_read(), ssc_store_watch_request(), ssc_store_run(),
- * ssc_store_json(), ssc_store_request_hash(),
+ * ssc_store_json(), ssc_store_answer_failure(), ssc_store_request_hash(),
  * ssc_store_on_cancel(), ssc_store_on_deadline(), ssc_store_available().
  */
 #ifndef SSC_STORE_H
@@ -84,6 +84,10 @@ void ssc_store_on_cancel(ssc_call *call);
  * ran out of its budget and rolled back). Returns 0 otherwise: the call is
  * then cancelled and answered DEADLINE_EXCEEDED, its job never sent. */
 int ssc_store_on_deadline(ssc_call *call);
+
+/* Answers call with a failed transaction's status and message (what
+ * ssc_store_run() does for its jobs), for handlers that run their own. */
+void ssc_store_answer_failure(ssc_call *call, const ssc_db_result *r);
 
 /* Parses ssc_db_answer(r) as JSON. Returns a new reference or NULL (with
  * the call to be answered INTERNAL by the caller) when it is not JSON. */
