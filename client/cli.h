@@ -85,6 +85,7 @@ extern const cli_cmd cli_cmd_review;
 extern const cli_cmd cli_cmd_tiers;
 extern const cli_cmd cli_cmd_allocation;
 extern const cli_cmd cli_cmd_disbursement;
+extern const cli_cmd cli_cmd_payroll;
 /* Table verbs that are commands of their own, without a noun (verb.h):
  * main.c lists &cli_verb_radar.cmd and &cli_verb_watch.cmd. */
 struct cli_verb;

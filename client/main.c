@@ -31,13 +31,13 @@
 #endif
 
 static const cli_cmd *const commands[] = {
-    &cli_cmd_health,       &cli_cmd_org,    &cli_cmd_sector,
-    &cli_cmd_principal,    &cli_cmd_demand, &cli_cmd_interest,
-    &cli_cmd_match,        &cli_cmd_collab, &cli_cmd_agreement,
-    &cli_cmd_secondment,   &cli_cmd_pool,   &cli_cmd_application,
-    &cli_cmd_review,       &cli_cmd_tiers,  &cli_cmd_allocation,
-    &cli_cmd_disbursement, &cli_cmd_audit,  &cli_verb_radar.cmd,
-    &cli_verb_watch.cmd,
+    &cli_cmd_health,       &cli_cmd_org,        &cli_cmd_sector,
+    &cli_cmd_principal,    &cli_cmd_demand,     &cli_cmd_interest,
+    &cli_cmd_match,        &cli_cmd_collab,     &cli_cmd_agreement,
+    &cli_cmd_secondment,   &cli_cmd_pool,       &cli_cmd_application,
+    &cli_cmd_review,       &cli_cmd_tiers,      &cli_cmd_allocation,
+    &cli_cmd_disbursement, &cli_cmd_payroll,    &cli_cmd_audit,
+    &cli_verb_radar.cmd,   &cli_verb_watch.cmd,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -551,8 +551,7 @@ BEGIN
                 WHEN kn.employer_id IS NULL
                   THEN format('employee %s of organisation %s has no secondment', s.employee_ref, s.org_id)
                 WHEN lk.organisation_id IS NOT NULL
-                  THEN format('organisation %s locked %s on %s', s.org_id, to_char(s.m0, 'YYYY-MM'),
-                              to_char(lk.locked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'))
+                  THEN format('organisation %s''s %s is locked', s.org_id, to_char(s.m0, 'YYYY-MM'))
                 WHEN c.n IS NULL
                   THEN format('no secondment of employee %s on collaboration %s in %s', s.employee_ref,
                               s.collaboration, s.currency)

@@ -382,11 +382,13 @@ static void connect_step(ssc_copy *c)
     switch (PQconnectPoll(c->pg)) {
     case PGRES_POLLING_READING:
         if (poll_watch(c, UV_READABLE, 1) != 0)
-            fail(c, SSC_STATUS_UNAVAILABLE, "could not watch the database socket");
+            fail(c, SSC_STATUS_UNAVAILABLE,
+                 "could not watch the database socket");
         break;
     case PGRES_POLLING_WRITING:
         if (poll_watch(c, UV_WRITABLE, 1) != 0)
-            fail(c, SSC_STATUS_UNAVAILABLE, "could not watch the database socket");
+            fail(c, SSC_STATUS_UNAVAILABLE,
+                 "could not watch the database socket");
         break;
     case PGRES_POLLING_OK:
         if (PQsetnonblocking(c->pg, 1) != 0 || poll_watch(c, UV_READABLE, 1)) {

@@ -99,7 +99,7 @@ struct ssc_call {
     unsigned deferred : 1;
     unsigned drain_due : 1;
     unsigned unary_compressed : 1;
-    unsigned in_request : 1; /* request buffers in use (feed, delivery) */
+    unsigned in_request : 1;   /* request buffers in use (feed, delivery) */
     unsigned input_paused : 1; /* ssc_call_pause_input() */
     size_t owed; /* bytes of messages handled while paused, not released */
 };

@@ -36,15 +36,15 @@ static const ssc_decl methods[] = {
 
 int ssc_svc_payroll_register(ssc_router *r)
 {
-    int rc = ssc_db_register(ssc_payroll_report_stmts,
-                             SSC_PAYROLL_REPORT_NSTMTS);
+    int rc =
+        ssc_db_register(ssc_payroll_report_stmts, SSC_PAYROLL_REPORT_NSTMTS);
 
     if (rc == 0)
         rc = ssc_router_add(r, &ssc_payroll_import_method);
     if (rc == 0)
         rc = ssc_router_add(r, &ssc_payroll_report_method);
     if (rc == 0)
-        rc = ssc_decl_register(r, methods,
-                               sizeof(methods) / sizeof(methods[0]));
+        rc =
+            ssc_decl_register(r, methods, sizeof(methods) / sizeof(methods[0]));
     return rc;
 }

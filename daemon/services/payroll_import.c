@@ -171,8 +171,8 @@ static void reconcile(import *im)
     v[1] = hash;
     im->finishing = 1;
     ssc_copy_finish(im->copy,
-                    "SELECT ssc.payroll_reconcile($1::jsonb, $2::bytea)", 2,
-                    v, !im->dry_run);
+                    "SELECT ssc.payroll_reconcile($1::jsonb, $2::bytea)", 2, v,
+                    !im->dry_run);
 }
 
 static void write_rows(import *im, const ssc_buf *b)
@@ -299,8 +299,8 @@ static void begin(ssc_call *call, const Ssc__V1__PayrollImportHeader *h)
     v[1] = peer->subject;
     v[2] = ROLES;
     v[3] = PATH;
-    ssc_copy_add(im->copy, "SELECT * FROM ssc.begin_call($1, $2, $3::text[], $4)",
-                 4, v);
+    ssc_copy_add(im->copy,
+                 "SELECT * FROM ssc.begin_call($1, $2, $3::text[], $4)", 4, v);
     v[0] = timeout;
     ssc_copy_add(im->copy,
                  "SELECT pg_catalog.set_config('statement_timeout', $1, true)",

@@ -20,7 +20,10 @@ outlives its import. Prints PASS/FAIL per case and "N passed, M failed".
         --source . [--only CASE] [--keep] [-v]
 """
 
+import difflib
 import os
+import resource
+import subprocess
 import sys
 import threading
 import time
@@ -144,9 +147,103 @@ def make_payroll_world(env):
     # E4: 2025 full time, for the hours rule
     second("E4", "2025-01-01", "2025-12-31", 10000, 4000000)
     fx.org = w.agency_b.id
+    # The golden files' collaboration (tests/domain/payroll/): an
+    # allocation of DKK 1,000.00 and four employees at DKK 400.00 a month.
+    c3 = env.collabs("secretariat").Create(pb.CreateCollaborationRequest(
+        title="Golden collaboration", reference="SSC-GOLD", lead_id=w.agency_b.id,
+        country="VN", partner_ids=[w.erea.id], embassy_id=w.emb_vn.id,
+        sectors=[pb.SectorShare(code="23110", percentage=100)], started_on="2024-01-01"),
+        timeout=T)
+    a = F.under_review(env, 100000, collab=c3, starts_on="2025-01-01",
+                       ends_on="2026-12-31", title="Golden compensation")
+    a = F.approve(env, "secretariat", a.id, fx.pool.id, 100000)
+    fx.c3, fx.gold_alloc = c3, a.allocation_id
+    second("G1", "2025-01-01", "2025-12-31", 10000, 40000, collab=c3)
+    second("G2", "2025-03-15", "2025-06-20", 5000, 40000, collab=c3)
+    second("G3", "2025-01-01", "2025-12-31", 10000, 40000, collab=c3)
+    second("G5", "2025-01-01", "2025-12-31", 10000, 40000, collab=c2)
+
+
+# ---- the real ssc ---------------------------------------------------------------
+
+def ssc_path(env):
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(env.args.sscd))),
+                        "client", "ssc")
+
+
+def ssc(env, client, *args, want=0, stdin=None):
+    """Runs the real ssc as client; returns (rc, stdout, stderr), checking
+    the exit status when want is not None."""
+    cert, key = env.certs.client(client)
+    e = dict(os.environ, SSC_ENDPOINT=env.sscd.target, SSC_CA=env.certs.ca,
+             SSC_CERT=cert, SSC_KEY=key, NO_COLOR="1")
+    r = subprocess.run([ssc_path(env)] + list(args), env=e, capture_output=True,
+                       text=True, timeout=600, stdin=stdin)
+    if want is not None and r.returncode != want:
+        raise CaseFailure("ssc %s exited %d, not %d:\nstdout: %s\nstderr: %s" %
+                          (" ".join(args), r.returncode, want, r.stdout[-2000:],
+                           r.stderr[-2000:]))
+    return r.returncode, r.stdout, r.stderr
+
+
+GOLDEN = os.path.join(HERE, "payroll")
+
+
+def golden(env, name, text):
+    """Compares text with tests/domain/payroll/NAME; SSC_GOLDEN_ACCEPT=1
+    writes it instead."""
+    path = os.path.join(GOLDEN, name)
+    if os.environ.get("SSC_GOLDEN_ACCEPT") == "1":
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
+    with open(path, encoding="utf-8") as f:
+        want = f.read()
+    if text != want:
+        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True),
+                                            "expected " + name, "got"))
+        raise CaseFailure("%s differs from the golden file:\n%s" % (name, diff))
 
 
 # ---- cases -------------------------------------------------------------------
+
+def case_golden(env):
+    """tests/domain/payroll/golden.csv through the real ssc: every flag and
+    every boundary (its note column says which), after an earlier batch
+    (golden-earlier.csv) and a lock of DEA's September; the summary and the
+    report compared with golden files."""
+    fx = env.fx
+    _, out, _ = ssc(env, "reconciler", "payroll", "lock", "--org", str(fx.org),
+                    "--month", "2025-09")
+    check("2025-09" in out, "the lock is shown: %r" % out)
+    _, out, err = ssc(env, "reconciler", "payroll", "import",
+                      os.path.join(GOLDEN, "golden-earlier.csv"), "--batch", "gold-0")
+    check("1 of 1 lines accepted" in out, "gold-0 accepted its line: %r %r" % (out, err))
+    _, out, err = ssc(env, "reconciler", "payroll", "import",
+                      os.path.join(GOLDEN, "golden.csv"), "--batch", "gold-1")
+    golden(env, "golden.summary.txt", out)
+    golden(env, "golden.warnings.txt", err.replace(GOLDEN + "/", ""))
+    _, out, _ = ssc(env, "reconciler", "payroll", "report", "gold-1", "--csv")
+    golden(env, "golden.report.csv", out)
+    alloc = env.allocs("secretariat").Get(env.pb.GetAllocationRequest(id=fx.gold_alloc),
+                                           timeout=T)
+    check_eq((alloc.disbursed.amount_minor, alloc.remaining.amount_minor),
+             (40000 + 50970, 100000 - 40000 - 50970), "the golden allocation's figures")
+    # the same file again: the first result, nothing booked again
+    before = booked(env)
+    _, out, _ = ssc(env, "reconciler", "payroll", "import",
+                    os.path.join(GOLDEN, "golden.csv"), "--batch", "gold-1")
+    check("replayed" in out and "nothing was booked again" in out,
+          "the second import is the first one's result: %r" % out)
+    check_eq(booked(env), before, "nothing booked twice")
+    # only some flags
+    _, out, _ = ssc(env, "auditor", "payroll", "report", "gold-1", "--flag",
+                    "allocation-exceeded", "--flag", "hours-exceeded")
+    got = [ln.split("  ")[:2] for ln in out.splitlines()[1:]]
+    check_eq(got, [["12", "hours-exceeded"], ["18", "allocation-exceeded"],
+                   ["20", "allocation-exceeded"], ["21", "allocation-exceeded"]],
+             "the report of two flags, as the auditor reads it")
+
 
 def case_flags(env):
     """One batch with lines of every flag; the counts, the report and the
@@ -199,6 +296,7 @@ def case_flags(env):
 
 
 CASES = [
+    ("golden", case_golden),
     ("flags", case_flags),
 ]
 
