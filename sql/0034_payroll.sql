@@ -372,6 +372,11 @@ BEGIN
     RETURN ssc.payroll_batch_json(b) || jsonb_build_object('replayed', true, 'dry_run', v_dry);
   END IF;
 
+  -- The planner needs to know how many lines came (a temporary table has
+  -- no statistics until analysed, and guessing a handful of rows turns the
+  -- joins below into nested loops over a million).
+  ANALYZE pg_temp.payroll_staging;
+
   -- What holds for every line, whatever the database holds.
   SELECT count(*), count(DISTINCT s.line_no) INTO v_n, v_distinct FROM pg_temp.payroll_staging s;
   SELECT s.line_no,
@@ -451,6 +456,7 @@ BEGIN
              AND x.released_at IS NULL AND x.starts_on <= k2.m1 AND x.ends_on >= k2.m0
            ORDER BY k2.collab_id, k2.currency, k2.m0, x.starts_on DESC, x.id DESC) a
    WHERE (a.collab_id, a.currency, a.m0) = (k.collab_id, k.currency, k.m0);
+  ANALYZE pg_temp.payroll_keys;
 
   -- Who may: a ministry only for its own scope.
   IF v_role = 'ministry' THEN
@@ -508,23 +514,32 @@ BEGIN
     SELECT DISTINCT x.employer_id, x.employee_ref FROM ssc.secondments x
   ),
   -- the employee's year: the hours limit and what earlier batches took
+  ey AS (
+    SELECT DISTINCT s.org_id, s.employee_ref, s.y0, (s.y0 + interval '1 year')::date AS y1
+      FROM s WHERE s.org_id IS NOT NULL
+  ),
   years AS (
-    SELECT e.org_id, e.employee_ref, e.y0,
-           (SELECT floor(172000::numeric
-                         * coalesce(sum(x.share_bp::numeric
-                                        * (least(x.ends_on, (e.y0 + interval '1 year - 1 day')::date)
-                                           - greatest(x.starts_on, e.y0) + 1)), 0)
-                         / (10000 * (((e.y0 + interval '1 year')::date) - e.y0)))::bigint
-              FROM ssc.secondments x
-             WHERE x.employer_id = e.org_id AND x.employee_ref = e.employee_ref
-               AND x.cancelled_on IS NULL
-               AND x.starts_on < (e.y0 + interval '1 year')::date AND x.ends_on >= e.y0) AS limit_h,
-           (SELECT coalesce(sum(l.hours_hundredths), 0)
-              FROM ssc.payroll_lines l
-             WHERE l.organisation_id = e.org_id AND l.employee_ref = e.employee_ref
-               AND l.flag = 'accepted'
-               AND l.month >= e.y0 AND l.month < (e.y0 + interval '1 year')::date) AS before_h
-      FROM (SELECT DISTINCT s.org_id, s.employee_ref, s.y0 FROM s WHERE s.org_id IS NOT NULL) e
+    SELECT e.org_id, e.employee_ref, e.y0, coalesce(sh.limit_h, 0) AS limit_h,
+           coalesce(pb.before_h, 0) AS before_h
+      FROM ey e
+      LEFT JOIN (SELECT e2.org_id, e2.employee_ref, e2.y0,
+                        floor(172000::numeric
+                              * sum(x.share_bp::numeric
+                                    * (least(x.ends_on, e2.y1 - 1) - greatest(x.starts_on, e2.y0) + 1))
+                              / (10000 * (e2.y1 - e2.y0)))::bigint AS limit_h
+                   FROM ey e2
+                   JOIN ssc.secondments x
+                     ON x.employer_id = e2.org_id AND x.employee_ref = e2.employee_ref
+                    AND x.cancelled_on IS NULL AND x.starts_on < e2.y1 AND x.ends_on >= e2.y0
+                  GROUP BY e2.org_id, e2.employee_ref, e2.y0, e2.y1) sh
+        ON (sh.org_id, sh.employee_ref, sh.y0) = (e.org_id, e.employee_ref, e.y0)
+      LEFT JOIN (SELECT e3.org_id, e3.employee_ref, e3.y0, sum(l.hours_hundredths) AS before_h
+                   FROM ey e3
+                   JOIN ssc.payroll_lines l
+                     ON l.organisation_id = e3.org_id AND l.employee_ref = e3.employee_ref
+                    AND l.flag = 'accepted' AND l.month >= e3.y0 AND l.month < e3.y1
+                  GROUP BY e3.org_id, e3.employee_ref, e3.y0) pb
+        ON (pb.org_id, pb.employee_ref, pb.y0) = (e.org_id, e.employee_ref, e.y0)
   ),
   claimed AS (
     SELECT DISTINCT l.organisation_id, l.employee_ref, l.month

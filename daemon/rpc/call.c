@@ -672,15 +672,44 @@ static void start_deadline(ssc_call *call)
 
 /* What the peer may still send on the stream, as nghttp2 counts it; nothing
  * once the peer has half-closed. */
+static int64_t peer_window(const ssc_call *call);
+
 static size_t peer_credit(const ssc_call *call)
 {
+    int64_t w = peer_window(call);
+
+    return w > 0 ? (size_t)w : 0;
+}
+
+/* The window as nghttp2 counts it, which is negative when the peer sent
+ * more under HTTP/2's default window, before it had sscd's SETTINGS, than
+ * those allow once acknowledged (nghttp2_session_get_stream_local_window_size
+ * says 0 then). A grant must cover that deficit as well as what it is for,
+ * or the peer never gets to send it: a client that queued a large message
+ * on a new connection stalled for good. Nothing once the peer has
+ * half-closed. */
+static int64_t peer_window(const ssc_call *call)
+{
     nghttp2_session *s = session_of(call);
-    int32_t w;
+    int32_t local, recv;
 
     if (s == NULL || call->half_closed)
         return 0;
-    w = nghttp2_session_get_stream_local_window_size(s, call->stream_id);
-    return w > 0 ? (size_t)w : 0;
+    local = nghttp2_session_get_stream_effective_local_window_size(
+        s, call->stream_id);
+    recv = nghttp2_session_get_stream_effective_recv_data_length(
+        s, call->stream_id);
+    if (local < 0 || recv < 0)
+        return 0;
+    return (int64_t)local - recv;
+}
+
+/* What the peer owes the window (see peer_window()). */
+static size_t peer_deficit(const ssc_call *call)
+{
+    int64_t w = peer_window(call);
+
+    return w < 0 ? (size_t)-w : 0;
 }
 
 /* The headroom growth must leave in the connection's ledger: the first
@@ -759,7 +788,7 @@ static void request_more(ssc_call *call)
         return;
     }
     ssc_link_remove(&call->rx_wait);
-    grant(call, want - credit);
+    grant(call, want - credit + peer_deficit(call));
 }
 
 /* Lets go of every request byte the call holds and gives its budget back:
@@ -791,7 +820,8 @@ static void release_bytes(ssc_call *call, size_t n)
 
     if (!ssc_call_is_done(call) && credit < SSC_STREAM_WINDOW)
         refill = SSC_STREAM_WINDOW - credit;
-    grant(call, ssc_budget_stream_release(&call->rx, n, refill));
+    refill = ssc_budget_stream_release(&call->rx, n, refill);
+    grant(call, refill > 0 ? refill + peer_deficit(call) : 0);
     budget_returned(call->loop);
 }
 
@@ -843,6 +873,31 @@ void ssc__call_retry_waiters(ssc_loop *loop)
         else
             request_more(call);
         l = next;
+    }
+}
+
+/* Ends a call for what its request did (a message that does not parse, is
+ * too large, or is cut short). The handler of a streaming request may hold
+ * state for it (a COPY in progress): it hears of the end through on_cancel,
+ * as when the stream goes away, since it did not finish the call itself. */
+static void refuse(ssc_call *call, ssc_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void refuse(ssc_call *call, ssc_status code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    if (ssc_call_is_done(call))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    finish(call, (int)code, msg);
+    if (call->dispatched && call->method->on_cancel != NULL) {
+        ssc_call_ref(call);
+        call->method->on_cancel(call);
+        ssc_call_unref(call);
     }
 }
 
@@ -906,22 +961,21 @@ static void deliver(ssc_call *call, const uint8_t *msg, size_t len)
     rc = ssc_pb_check_strings(call->method->input, msg, len, field,
                               sizeof(field));
     if (rc == SSC_EINVAL) {
-        ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT,
-                        "%s: must be valid UTF-8 text without NUL bytes",
-                        field);
+        refuse(call, SSC_STATUS_INVALID_ARGUMENT,
+               "%s: must be valid UTF-8 text without NUL bytes", field);
         return;
     }
     if (rc != 0) {
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "could not parse request message as %s",
-                        call->method->input->name);
+        refuse(call, SSC_STATUS_INTERNAL,
+               "could not parse request message as %s",
+               call->method->input->name);
         return;
     }
     req = protobuf_c_message_unpack(call->method->input, NULL, len, msg);
     if (req == NULL) {
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "could not parse request message as %s",
-                        call->method->input->name);
+        refuse(call, SSC_STATUS_INTERNAL,
+               "could not parse request message as %s",
+               call->method->input->name);
         return;
     }
     ssc_call_ref(call);
@@ -951,15 +1005,15 @@ static void deliver_gzip(ssc_call *call, const uint8_t *msg, size_t len)
         (void)ssc_budget_stream_release(&call->rx, plain.len, 0);
         budget_returned(call->loop);
     } else if (rc == SSC_ETOOBIG && cap == max) {
-        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "decompressed request message larger than %u bytes",
-                        cfg_of(call)->max_message_bytes);
+        refuse(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+               "decompressed request message larger than %u bytes",
+               cfg_of(call)->max_message_bytes);
     } else if (rc == SSC_ETOOBIG || rc == SSC_EAGAIN) {
-        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "server request buffers are full, try again later");
+        refuse(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+               "server request buffers are full, try again later");
     } else {
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "could not decompress request message");
+        refuse(call, SSC_STATUS_INTERNAL,
+               "could not decompress request message");
     }
     ssc_buf_reset(&plain);
 }
@@ -980,9 +1034,9 @@ static int keep_unary(ssc_call *call, int compressed, const uint8_t *msg,
                       size_t len)
 {
     if (++call->nreq > 1) {
-        ssc_call_finish(call, SSC_STATUS_UNIMPLEMENTED,
-                        "more than one request message on a call that "
-                        "takes one");
+        refuse(call, SSC_STATUS_UNIMPLEMENTED,
+               "more than one request message on a call that "
+               "takes one");
         return SSC_ECANCELED;
     }
     call->unary_msg = ssc_frame_reader_take(&call->reader);
@@ -1002,8 +1056,8 @@ static int on_message(void *arg, int compressed, const uint8_t *msg, size_t len)
     ssc_call *call = arg;
 
     if (compressed && call->encoding != ENC_GZIP) {
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "compressed message without grpc-encoding");
+        refuse(call, SSC_STATUS_INTERNAL,
+               "compressed message without grpc-encoding");
         return SSC_ECANCELED;
     }
     if (is_unary_request(call))
@@ -1023,20 +1077,19 @@ void ssc__call_on_data(ssc_call *call, const uint8_t *p, size_t n)
         return;
     }
     if (ssc_budget_stream_recv(&call->rx, n) != 0) {
-        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "server request buffers are full, try again later");
+        refuse(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+               "server request buffers are full, try again later");
         return;
     }
     call->in_request = 1;
     rc = ssc_frame_reader_feed(&call->reader, p, n, on_message, call);
     call->in_request = 0;
     if (rc == SSC_ETOOBIG)
-        ssc_call_finish(call, SSC_STATUS_RESOURCE_EXHAUSTED,
-                        "request message larger than max_message_bytes (%u)",
-                        cfg_of(call)->max_message_bytes);
+        refuse(call, SSC_STATUS_RESOURCE_EXHAUSTED,
+               "request message larger than max_message_bytes (%u)",
+               cfg_of(call)->max_message_bytes);
     else if (rc == SSC_EPROTO)
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "malformed message length prefix");
+        refuse(call, SSC_STATUS_INTERNAL, "malformed message length prefix");
     if (ssc_call_is_done(call))
         drop_request(call);
     else
@@ -1061,14 +1114,14 @@ void ssc__call_on_end_stream(ssc_call *call)
     }
     (void)ssc_budget_stream_sync(&call->rx, 0);
     if (ssc_frame_reader_partial(&call->reader)) {
-        ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                        "request stream ended inside a message");
+        refuse(call, SSC_STATUS_INTERNAL,
+               "request stream ended inside a message");
         return;
     }
     if (is_unary_request(call)) {
         if (call->nreq == 0) {
-            ssc_call_finish(call, SSC_STATUS_INTERNAL,
-                            "request stream ended without a message");
+            refuse(call, SSC_STATUS_INTERNAL,
+                   "request stream ended without a message");
             return;
         }
         deliver_unary(call);

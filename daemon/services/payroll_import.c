@@ -329,6 +329,7 @@ static void import_message(ssc_call *call, const ProtobufCMessage *m)
         ssc_call_finish(call, SSC_STATUS_INVALID_ARGUMENT,
                         "header: only the first message of an import carries "
                         "one");
+        import_free(im); /* the COPY rolls back */
         return;
     }
     im->rows.len = 0;

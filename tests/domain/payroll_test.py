@@ -101,10 +101,12 @@ def booked(env):
 
 
 def staging_tables(env):
-    """Staging tables of any session (temporary tables named
-    payroll_staging) that still exist."""
-    return int(env.pg.scalar("SELECT count(*) FROM pg_class WHERE relname = 'payroll_staging'"
-                             " AND relpersistence = 't'"))
+    """Import transactions PostgreSQL still has (sessions of sscd's import
+    connections: their staging table is their transaction's), and staging
+    tables any session committed (none ever should)."""
+    return int(env.pg.scalar(
+        "SELECT (SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sscd-copy')"
+        " + (SELECT count(*) FROM pg_class WHERE relname = 'payroll_staging')"))
 
 
 # ---- the world ---------------------------------------------------------------
@@ -295,9 +297,496 @@ def case_flags(env):
     check_eq(staging_tables(env), 0, "no staging table left")
 
 
+def e1_lines(env, months=range(1, 13), emp="E4", first=2, amount=1000, hours=100):
+    org = env.fx.org
+    return [line(env, first + i, org, emp, "2025-%02d" % m, hours, amount, "SSC-PAY-1")
+            for i, m in enumerate(months)]
+
+
+def bulk_lines(env, n, emp_prefix="X"):
+    """n lines of employees nobody has (unknown_reference): volume without
+    touching any allocation."""
+    org = env.fx.org
+    return [line(env, 2 + i, org, "%s%d" % (emp_prefix, i // 12), "2025-%02d" % (1 + i % 12),
+                 100, 1000, "SSC-PAY-1") for i in range(n)]
+
+
+class SlowStream:
+    """Import requests that pause after each chunk until told to go on, so
+    a case can act while the import is in the middle of its stream."""
+
+    def __init__(self, env, batch, lines, chunk=200, pause=0.05):
+        self.env, self.batch, self.lines, self.chunk, self.pause = env, batch, lines, chunk, pause
+        self.sent = 0
+        self.started = threading.Event()
+        self.stop = threading.Event()
+
+    def __iter__(self):
+        pb = self.env.pb
+        yield pb.ImportPayrollRequest(header=pb.PayrollImportHeader(
+            batch_id=self.batch, source_name="slow.csv"))
+        for i in range(0, len(self.lines), self.chunk):
+            if self.stop.is_set():
+                return
+            yield pb.ImportPayrollRequest(lines=self.lines[i:i + self.chunk])
+            self.sent += 1
+            self.started.set()
+            time.sleep(self.pause)
+
+
+def run_async(fn):
+    box = {}
+
+    def body():
+        try:
+            box["result"] = fn()
+        except Exception as e:  # noqa: BLE001 - the case looks at it
+            box["error"] = e
+    th = threading.Thread(target=body, daemon=True)
+    th.start()
+    return th, box
+
+
+def nothing_left(env, before, what):
+    check(E.wait_for(lambda: staging_tables(env) == 0, 20.0),
+          "%s: no staging table left (%d): %s" % (
+              what, staging_tables(env),
+              env.pg.rows("SELECT pid, state, backend_start, left(query, 120)"
+                          " FROM pg_stat_activity WHERE application_name = 'sscd-copy'")))
+    check_eq(booked(env), before, "%s: nothing booked" % what)
+
+
+def case_replay(env):
+    """The same batch id: the same lines answer the first result and book
+    nothing; other lines are ALREADY_EXISTS and change nothing."""
+    lines = e1_lines(env, months=(1, 2), emp="E4", first=2, amount=500000)
+    first = do_import(env, "replay-1", lines)
+    check_eq((first.replayed, first.accepted_lines), (False, 2), "the first import")
+    before = booked(env)
+    again = do_import(env, "replay-1", lines, chunk=1)
+    check_eq((again.replayed, again.accepted_lines, again.content_hash, again.created_at),
+             (True, 2, first.content_hash, first.created_at),
+             "the same lines again (in other chunks): the first result")
+    check_eq(booked(env), before, "nothing booked again")
+    other = list(lines)
+    other[1] = line(env, 3, env.fx.org, "E4", "2025-02", 16000, 500001, "SSC-PAY-1")
+    expect_error(lambda: do_import(env, "replay-1", other), E.ALREADY_EXISTS,
+                 "imported already with other lines")
+    check_eq(booked(env), before, "nothing changed by the conflict")
+    # a batch id of another sender's organisation: no result given away
+    expect_error(lambda: do_import(env, "replay-1", lines, client="ministry-s"),
+                 E.ALREADY_EXISTS, "by another organisation")
+
+
+def case_concurrent(env):
+    """Two imports of one batch id at once: one books, the other answers
+    its result; and two at once under different ids of the same employee
+    month: one claim wins."""
+    lines = e1_lines(env, months=(3, 4, 5), emp="E1", first=2, amount=100000)
+    before = booked(env)
+    streams = [SlowStream(env, "conc-1", lines, chunk=1, pause=0.2) for _ in range(2)]
+    runs = [run_async(lambda st=st: env.payroll("reconciler").Import(iter(st), timeout=60))
+            for st in streams]
+    for th, _ in runs:
+        th.join(90)
+    results = [box.get("result") for _, box in runs]
+    errors = [box.get("error") for _, box in runs if "error" in box]
+    check(not errors, "both imports answered: %s" % errors)
+    check_eq(sorted(r.replayed for r in results), [False, True], "one booked, one replayed")
+    check_eq(results[0].content_hash, results[1].content_hash, "one content")
+    after = booked(env)
+    check_eq((after[0] - before[0], after[2] - before[2]), (1, 1), "one batch, one payment")
+    # different ids claiming the same months at once: one claim only
+    runs = [run_async(lambda b=b: do_import(env, b, e1_lines(env, months=(6,), emp="E1",
+                                                             amount=100000)))
+            for b in ("conc-2", "conc-3")]
+    for th, _ in runs:
+        th.join(90)
+    res = [box["result"] for _, box in runs]
+    check_eq(sorted(counts(env, r).get("accepted", 0) for r in res), [0, 1],
+             "E1's June is accepted once: %s" % [counts(env, r) for r in res])
+
+
+def case_dry_run(env):
+    """A dry run classifies as the import would and keeps nothing."""
+    lines = e1_lines(env, months=(7, 8), emp="E1", amount=100000) + \
+        [line(env, 4, env.fx.org, "E1", "2025-07", 100, 100, "SSC-PAY-1")]
+    before = booked(env)
+    dry = do_import(env, "dry-1", lines, dry=True)
+    check_eq((dry.dry_run, counts(env, dry)), (True, {"accepted": 2, "duplicate_claim": 1}),
+             "the dry run's counts")
+    check_eq(booked(env), before, "a dry run keeps nothing")
+    expect_error(lambda: env.payroll("reconciler").GetBatch(
+        env.pb.GetPayrollBatchRequest(batch_id="dry-1"), timeout=T), E.NOT_FOUND)
+    real = do_import(env, "dry-1", lines)
+    check_eq((real.dry_run, counts(env, real)), (False, counts(env, dry)),
+             "the import then does what the dry run said")
+
+
+def case_locks(env):
+    """Lock: who may, bad input, locking twice, and lines of a locked month."""
+    pb, org = env.pb, env.fx.org
+    lk = env.payroll("reconciler").Lock(pb.LockPayrollPeriodRequest(
+        organisation_id=org, month="2025-11"), timeout=T)
+    check_eq((lk.organisation_id, lk.month), (org, "2025-11"), "the lock")
+    again = env.payroll("secretariat").Lock(pb.LockPayrollPeriodRequest(
+        organisation_id=org, month="2025-11"), timeout=T)
+    check_eq((again.locked_at, again.principal), (lk.locked_at, lk.principal),
+             "locking again shows the first lock")
+    for client in ("ministry-b", "auditor", "embassy-vn"):
+        expect_error(lambda c=client: env.payroll(c).Lock(pb.LockPayrollPeriodRequest(
+            organisation_id=org, month="2025-12"), timeout=T), E.PERMISSION_DENIED)
+    for month in ("2025-13", "1999-12", "2025-1", ""):
+        expect_error(lambda m=month: env.payroll("reconciler").Lock(
+            pb.LockPayrollPeriodRequest(organisation_id=org, month=m), timeout=T),
+            E.INVALID_ARGUMENT, "month")
+    expect_error(lambda: env.payroll("reconciler").Lock(pb.LockPayrollPeriodRequest(
+        organisation_id=F.NOWHERE, month="2025-11"), timeout=T), E.NOT_FOUND)
+    b = do_import(env, "locked-1", e1_lines(env, months=(10, 11, 12), emp="E1", amount=100000))
+    check_eq([env.flag_name(r.flag) for r in report(env, "locked-1")],
+             ["accepted", "period_locked", "accepted"], "November is locked")
+    check_eq(counts(env, b), {"accepted": 2, "period_locked": 1}, "counts")
+
+
+def case_roles(env):
+    """Who may import and read: the reconciler any organisation, a ministry
+    its own and its agencies' (another's refuses the whole batch), nobody
+    else; reads as row-level security lets each role."""
+    org = env.fx.org
+    w = env.world
+    mine = [line(env, 2, org, "X1", "2025-01", 100, 100, "SSC-PAY-1")]
+    b = do_import(env, "roles-dea", mine, client="ministry-b")
+    check_eq(b.organisation_id, w.agency_b.id, "ministry-b imports for its own agency")
+    do_import(env, "roles-kefm", mine, client="ministry-a")
+    before = booked(env)
+    for client in ("ministry-s",):
+        expect_error(lambda c=client: do_import(env, "roles-s", mine, client=c),
+                     E.PERMISSION_DENIED, "line 2", "not yours")
+    for client in ("auditor", "secretariat", "embassy-vn", "admin"):
+        expect_error(lambda c=client: do_import(env, "roles-x", mine, client=c),
+                     E.PERMISSION_DENIED)
+    check_eq(booked(env), before, "refused imports keep nothing")
+    nothing_left(env, before, "refused imports")
+    # reads
+    get = lambda c, batch: env.payroll(c).GetBatch(  # noqa: E731
+        env.pb.GetPayrollBatchRequest(batch_id=batch), timeout=T)
+    for client in ("secretariat", "auditor", "reconciler", "ministry-a", "ministry-b"):
+        check_eq(get(client, "roles-dea").batch_id, "roles-dea", "%s reads it" % client)
+    expect_error(lambda: get("ministry-s", "roles-dea"), E.NOT_FOUND)
+    expect_error(lambda: report(env, "roles-dea", client="ministry-s"), E.NOT_FOUND)
+    expect_error(lambda: get("embassy-vn", "roles-dea"), E.PERMISSION_DENIED)
+    lst = env.payroll("ministry-s").ListBatches(env.pb.ListPayrollBatchesRequest(), timeout=T)
+    check_eq(len(lst.batches), 0, "ministry-s lists none")
+    lst = env.payroll("auditor").ListBatches(env.pb.ListPayrollBatchesRequest(
+        page=env.pb.PageRequest(page_size=2)), timeout=T)
+    check(len(lst.batches) == 2 and lst.next_page_token, "pages: %s" % lst)
+    ids = [x.id for x in lst.batches]
+    check(ids == sorted(ids, reverse=True), "newest first: %s" % ids)
+
+
+def case_malformed(env):
+    """Streams that break the rules: each a precise status, nothing kept."""
+    pb, org = env.pb, env.fx.org
+    good = [line(env, 2, org, "E1", "2025-12", 100, 100, "SSC-PAY-1")]
+    before = booked(env)
+    imp = lambda reqs, **kw: env.payroll("reconciler").Import(iter(reqs), timeout=T)  # noqa: E731
+    hdr = pb.ImportPayrollRequest(header=pb.PayrollImportHeader(batch_id="bad-1"))
+    expect_error(lambda: imp([pb.ImportPayrollRequest(lines=good)]), E.INVALID_ARGUMENT,
+                 "first message")
+    expect_error(lambda: imp([]), E.INVALID_ARGUMENT, "header")
+    expect_error(lambda: imp([hdr, hdr]), E.INVALID_ARGUMENT, "only the first message")
+    for bad_id in ("", "-x", "a" * 65, "a b", "ä"):
+        expect_error(lambda b=bad_id: do_import(env, b, good), E.INVALID_ARGUMENT, "batch_id")
+    check_eq(do_import(env, "a" * 64, good, dry=True).batch_id, "a" * 64, "64 characters do")
+    expect_error(lambda: do_import(env, "bad-2", good, expected=2), E.INVALID_ARGUMENT,
+                 "announced 2 lines, 1 arrived")
+    expect_error(lambda: do_import(env, "bad-3", good + good), E.INVALID_ARGUMENT,
+                 "more than once")
+    cases = [
+        (line(env, 2, org, "E1", "2025-13", 100, 100, "SSC-PAY-1"), "line 2: month"),
+        (line(env, 2, org, "E1", "1999-12", 100, 100, "SSC-PAY-1"), "line 2: month"),
+        (line(env, 0, org, "E1", "2025-12", 100, 100, "SSC-PAY-1"), "line"),
+        (line(env, 2, org, "E1", "2025-12", 74401, 100, "SSC-PAY-1"), "line 2: hours"),
+        (line(env, 2, org, "E1", "2025-12", -1, 100, "SSC-PAY-1"), "line 2: hours"),
+        (line(env, 2, org, "E1", "2025-12", 100, -1, "SSC-PAY-1"), "line 2: amount"),
+        (line(env, 2, org, "E1", "2025-12", 100, 100, "SSC-PAY-1", currency="dkk"),
+         "line 2: amount"),
+        (line(env, 2, org, "E 1", "2025-12", 100, 100, "SSC-PAY-1"), "line 2: employee_ref"),
+        (line(env, 2, org, "E" * 65, "2025-12", 100, 100, "SSC-PAY-1"), "line 2: employee_ref"),
+        (line(env, 2, org, "E1", "2025-12", 100, 100, ""), "line 2: collaboration"),
+        (line(env, 2, "", "E1", "2025-12", 100, 100, "SSC-PAY-1"), "line 2: organisation"),
+        (pb.PayrollLine(line=2, organisation=str(org), employee_ref="E1", month="2025-12",
+                        hours_hundredths=100, collaboration="SSC-PAY-1"), "line 2: amount"),
+    ]
+    for ln, words in cases:
+        expect_error(lambda ln=ln: do_import(env, "bad-4", [ln]), E.INVALID_ARGUMENT, words)
+    # at the limits: 744.00 hours and 64 characters pass the checks
+    ok = do_import(env, "bad-5", [line(env, 2, org, "E" * 64, "2999-12", 74400, 0,
+                                       "S" * 64)], dry=True)
+    check_eq(counts(env, ok), {"unknown_reference": 1}, "the limits themselves pass")
+    # backslashes reach the database as sent (COPY's escape character: a
+    # "\t" not escaped would become a tab); control characters are refused
+    expect_error(lambda: do_import(env, "bad-7", [line(env, 2, "A\tB", "E1", "2025-12", 100,
+                                                       100, "SSC-PAY-1")]),
+                 E.INVALID_ARGUMENT, "control characters")
+    tricky = "A\\B\\tC\\nD\\\\"
+    r = do_import(env, "bad-6", [line(env, 2, tricky, "E1", "2025-12", 100, 100, "SSC-PAY-1")])
+    check_eq([x.line.organisation for x in report(env, "bad-6")], [tricky],
+             "COPY escaping keeps the text whole")
+    check_eq(counts(env, r), {"unknown_reference": 1}, "counts")
+    # a later message that is not an ImportPayrollRequest: INTERNAL, and the
+    # import the header began is rolled back
+    raw = env.channel("reconciler").stream_unary(
+        "/ssc.v1.Payroll/Import", request_serializer=lambda b: b,
+        response_deserializer=lambda b: b)
+    expect_error(lambda: raw(iter([hdr.SerializeToString(), b"\x12\xff\xff"]), timeout=T),
+                 E.grpc.StatusCode.INTERNAL, "could not parse")
+    check_eq(booked(env)[2:], before[2:], "no payment from any of it")
+    nothing_left(env, booked(env), "malformed streams")
+
+
+def case_deadline(env):
+    """A deadline that passes mid-stream: DEADLINE_EXCEEDED, nothing kept;
+    a retry books once."""
+    lines = e1_lines(env, months=(1, 2, 3), emp="E2", amount=1000)
+    before = booked(env)
+    st = SlowStream(env, "late-1", lines, chunk=1, pause=1.0)
+    expect_error(lambda: env.payroll("reconciler").Import(iter(st), timeout=1.5),
+                 E.grpc.StatusCode.DEADLINE_EXCEEDED)
+    nothing_left(env, before, "after the deadline")
+    b = do_import(env, "late-1", lines)
+    check_eq(b.replayed, False, "the retry books")
+
+
+def case_cancel(env):
+    """A client that cancels mid-stream leaves nothing, staging included."""
+    lines = bulk_lines(env, 3000, "C")
+    before = booked(env)
+    st = SlowStream(env, "cancel-1", lines, chunk=100, pause=0.1)
+    fut = env.payroll("reconciler").Import.future(iter(st), timeout=60)
+    check(st.started.wait(10), "the stream started")
+    time.sleep(0.5)
+    check(E.wait_for(lambda: staging_tables(env) == 1, 10.0),
+          "the import's transaction runs while it streams")
+    fut.cancel()
+    st.stop.set()
+    nothing_left(env, before, "after the cancel")
+    check_eq(do_import(env, "cancel-1", lines).lines, 3000, "the retry books all")
+
+
+def write_csv(path, rows, header="organisation,employee,month,hours,amount,currency,"
+                                    "collaboration"):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header + "\n")
+        for r in rows:
+            f.write(",".join(r) + "\n")
+
+
+def case_cli_problems(env):
+    """The client's classes of problems, through the real ssc: critical
+    sends nothing, an error stops the import and books nothing unless
+    --skip-bad-lines, a warning is reported and its line sent."""
+    d = env.wd.path
+    org = "DEA"
+    before = booked(env)
+    bad_header = os.path.join(d, "bad-header.csv")
+    write_csv(bad_header, [(org, "Q1", "2025-01", "1.00", "1.00", "DKK", "SSC-PAY-1")],
+              header="organisation,employee,month,hours,amount,currency")
+    rc, out, err = ssc(env, "reconciler", "payroll", "import", bad_header, "--batch", "cli-1",
+                       want=5)
+    check("critical" in err and "collaboration" in err and "nothing was sent" in err,
+          "critical: %r" % err)
+    rc, out, err = ssc(env, "reconciler", "payroll", "import", os.path.join(d, "none.csv"),
+                       "--batch", "cli-1", want=5)
+    check("could not open" in err, "an unreadable file: %r" % err)
+    rows = [(org, "Q%d" % i, "2025-01", "1.00", "1.00", "DKK", "SSC-PAY-1") for i in range(50)]
+    rows[20] = (org, "Q20", "2025-01", "7.555", "1.00", "DKK", "SSC-PAY-1")
+    rows[40] = (org, "Q40", "2025-13", "1.00", "1.00", "DKK", "SSC-PAY-1")
+    bad_lines = os.path.join(d, "bad-lines.csv")
+    write_csv(bad_lines, rows)
+    rc, out, err = ssc(env, "reconciler", "payroll", "import", bad_lines, "--batch", "cli-2",
+                       want=5)
+    check('bad-lines.csv:22: column "hours"' in err and "bad-lines.csv:42" in err
+          and "nothing was booked: 2 lines" in err, "errors stop the import: %r" % err)
+    nothing_left(env, before, "an import stopped on errors")
+    expect_error(lambda: env.payroll("reconciler").GetBatch(
+        env.pb.GetPayrollBatchRequest(batch_id="cli-2"), timeout=T), E.NOT_FOUND)
+    rc, out, err = ssc(env, "reconciler", "payroll", "import", bad_lines, "--batch", "cli-2",
+                       "--skip-bad-lines")
+    check("48 of 48" not in out and "total                   48" in out.replace(" 48\n", " 48\n"),
+          "48 lines sent: %r" % out)
+    check("2 lines with errors skipped" in err, "says what it skipped: %r" % err)
+    b = env.payroll("reconciler").GetBatch(env.pb.GetPayrollBatchRequest(batch_id="cli-2"),
+                                           timeout=T)
+    check_eq(b.lines, 48, "the batch holds the good lines")
+    rc, out, err = ssc(env, "reconciler", "--json", "payroll", "show", "cli-2")
+    check('"lines": 48' in out or '"lines":48' in out, "show --json: %r" % out)
+    rc, out, err = ssc(env, "reconciler", "payroll", "batches")
+    check("cli-2" in out.splitlines()[1], "batches lists the newest first: %r" % out)
+
+
+def case_progress(env):
+    """The progress line shows on a terminal and not when stderr is not
+    one."""
+    import pty
+    d = env.wd.path
+    rows = [("DEA", "R%d" % (i // 12), "2025-%02d" % (1 + i % 12), "1.00", "1.00", "DKK",
+             "SSC-PAY-1") for i in range(20000)]
+    path = os.path.join(d, "progress.csv")
+    write_csv(path, rows)
+    cert, key = env.certs.client("reconciler")
+    e = dict(os.environ, SSC_ENDPOINT=env.sscd.target, SSC_CA=env.certs.ca, SSC_CERT=cert,
+             SSC_KEY=key, NO_COLOR="1")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(ssc_path(env), [ssc_path(env), "payroll", "import", path, "--batch",
+                                  "tty-1", "--chunk", "100"], e)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode("utf-8", "replace")
+    check_eq(os.waitstatus_to_exitcode(status), 0, "ssc on a terminal: %r" % text[-500:])
+    check("lines/s" in text and "%" in text and "left" in text and "\r" in text,
+          "a progress line on a terminal: %r" % text[:300])
+    _, out2, err2 = ssc(env, "reconciler", "payroll", "import", path, "--batch", "tty-1")
+    check("lines/s" not in out2 + err2 and "\r" not in out2 + err2,
+          "no progress line when not a terminal: %r" % (out2 + err2)[:300])
+
+
+def vm_hwm_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith("VmHWM:"):
+                return int(ln.split()[1])
+    return 0
+
+
+def case_volume(env):
+    """About 50,000 lines through the real ssc and sscd: every line kept
+    with its flag, the accepted ones booked once; sscd's and ssc's peak
+    memory stay small (the stream is never held whole)."""
+    d = env.wd.path
+    pb, w, fx = env.pb, env.world, env.fx
+    sec = env.secondments("ministry-b")
+    cv = env.collabs("secretariat").Create(pb.CreateCollaborationRequest(
+        title="Volume collaboration", reference="SSC-VOL", lead_id=w.agency_b.id,
+        country="VN", partner_ids=[w.erea.id], embassy_id=w.emb_vn.id,
+        sectors=[pb.SectorShare(code="23110", percentage=100)], started_on="2024-01-01"),
+        timeout=T)
+    a = F.under_review(env, 10000000, collab=cv, starts_on="2025-01-01",
+                       ends_on="2026-12-31", title="Volume compensation")
+    F.approve(env, "secretariat", a.id, fx.pool.id, 10000000)
+    # 1,400 employees on SSC-VOL for 2026 at DKK 1.00 a month: 16,800
+    # employee-months, each claimed by three lines (two duplicates)
+    for i in range(1400):
+        sec.Create(pb.CreateSecondmentRequest(
+            collaboration_id=cv.id, employer_id=w.agency_b.id, employee_ref="V%d" % i,
+            expert_name="Volume %d" % i, host_id=w.erea.id, starts_on="2026-01-01",
+            ends_on="2026-12-31", share_bp=1000, monthly_compensation=F.money(env, 100)),
+            timeout=T)
+    rows = []
+    for i in range(1400):
+        for m in range(1, 13):
+            for _ in range(3):
+                rows.append(("DEA", "V%d" % i, "2026-%02d" % m, "10.00", "0.10", "DKK",
+                             "SSC-VOL"))
+    rows = rows[:50000]
+    path = os.path.join(d, "volume.csv")
+    write_csv(path, rows)
+    before = booked(env)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    _, out, err = ssc(env, "reconciler", "payroll", "import", path, "--batch", "vol-1")
+    ssc_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    accepted = len(set(rows))
+    check("%d of 50000 lines accepted" % accepted in out, "the summary: %r" % out)
+    after = booked(env)
+    check_eq((after[0] - before[0], after[1] - before[1], after[2] - before[2],
+              after[3] - before[3]), (1, 50000, 1, accepted * 10),
+             "one batch of 50,000 lines, one payment of the accepted")
+    n = sum(1 for _ in env.payroll("auditor").Report(env.pb.PayrollReportRequest(
+        batch_id="vol-1"), timeout=60))
+    check_eq(n, 50000, "the report streams every line")
+    if ssc_kib > ru:  # this was the largest child so far
+        check(ssc_kib < 50 * 1024, "ssc's peak RSS %d KiB is under 50 MiB" % ssc_kib)
+    hwm = vm_hwm_kib(env.sscd.pid)
+    check(hwm < 200 * 1024, "sscd's peak RSS %d KiB is under 200 MiB" % hwm)
+
+
+def restart_sscd(env):
+    env.close_channels()
+    env.sscd.start()
+    env.wait_serving(env.sscd, ("reconciler", "secretariat"))
+
+
+def case_sscd_killed(env):
+    """sscd killed with SIGKILL mid-stream: nothing booked, no staging left;
+    the retry books exactly once."""
+    lines = bulk_lines(env, 4000, "K")
+    before = booked(env)
+    st = SlowStream(env, "kill-1", lines, chunk=100, pause=0.05)
+    th, box = run_async(lambda: env.payroll("reconciler").Import(iter(st), timeout=60))
+    check(st.started.wait(10), "the stream started")
+    time.sleep(0.3)
+    env.sscd_down_ok = True
+    env.sscd.kill()
+    th.join(30)
+    check("error" in box and box["error"].code() == E.grpc.StatusCode.UNAVAILABLE,
+          "the client saw UNAVAILABLE: %s" % box)
+    nothing_left(env, before, "after SIGKILL")
+    restart_sscd(env)
+    env.sscd_down_ok = False
+    check_eq(do_import(env, "kill-1", lines).replayed, False, "the retry books")
+    after = booked(env)
+    check_eq(do_import(env, "kill-1", lines).replayed, True, "a second retry replays")
+    check_eq(booked(env), after, "booked exactly once")
+
+
+def case_postgres_stopped(env):
+    """PostgreSQL stopped -m immediate mid-stream: UNAVAILABLE; after it
+    restarts, the retry books once."""
+    lines = bulk_lines(env, 4000, "P")
+    st = SlowStream(env, "pgstop-1", lines, chunk=100, pause=0.05)
+    th, box = run_async(lambda: env.payroll("reconciler").Import(iter(st), timeout=60))
+    check(st.started.wait(10), "the stream started")
+    time.sleep(0.3)
+    env.pg.stop(mode="immediate")
+    th.join(30)
+    check("error" in box and box["error"].code() == E.grpc.StatusCode.UNAVAILABLE,
+          "the client saw UNAVAILABLE: %s" % box)
+    env.pg.start()
+    env.wait_serving(env.sscd, ("reconciler",))
+    before = booked(env)
+    check_eq(staging_tables(env), 0, "no staging table survived")
+    b = E.wait_for(lambda: do_import(env, "pgstop-1", lines), 20.0)
+    check(b, "the retry succeeds")
+    after = booked(env)
+    check_eq(after[0] - before[0], 1, "one batch")
+    check_eq(do_import(env, "pgstop-1", lines).replayed, True, "then it replays")
+
+
 CASES = [
     ("golden", case_golden),
     ("flags", case_flags),
+    ("replay", case_replay),
+    ("concurrent", case_concurrent),
+    ("dry_run", case_dry_run),
+    ("locks", case_locks),
+    ("roles", case_roles),
+    ("malformed", case_malformed),
+    ("deadline", case_deadline),
+    ("cancel", case_cancel),
+    ("cli_problems", case_cli_problems),
+    ("progress", case_progress),
+    ("volume", case_volume),
+    ("sscd_killed", case_sscd_killed),
+    ("postgres_stopped", case_postgres_stopped),
 ]
 
 
