@@ -719,6 +719,60 @@ def case_volume(env):
     check(hwm < 200 * 1024, "sscd's peak RSS %d KiB is under 200 MiB" % hwm)
 
 
+def case_sql_as_app(env):
+    """What the application role itself can do in SQL: it writes payroll
+    only through the functions (no privilege on the tables, compensation
+    only from a batch), reads as row-level security lets it, and the path
+    sscd takes works in plain SQL with the same rules."""
+    org = env.fx.org
+    denied = "permission denied"
+    for client, sql, words in (
+            ("reconciler", "INSERT INTO ssc.payroll_batches (batch_key, content_hash, lines,"
+             " accepted_lines, accepted, counts, disbursements, principal_id, principal)"
+             " VALUES ('x', sha256('x'), 0, 0, '[]', '{}', 0, 1, 'x')", denied),
+            ("reconciler", "INSERT INTO ssc.payroll_lines (batch_id, line_no, organisation,"
+             " employee_ref, month, hours_hundredths, amount_minor, currency, collaboration, flag)"
+             " VALUES (1, 1, 'x', 'x', '2025-01-01', 1, 1, 'DKK', 'x', 'accepted')", denied),
+            ("reconciler", "UPDATE ssc.payroll_lines SET flag = 'accepted'", denied),
+            ("secretariat", "DELETE FROM ssc.payroll_batches", denied),
+            ("reconciler", "INSERT INTO ssc.payroll_locks (organisation_id, month, principal)"
+             " VALUES (%d, '2026-01-01', 'x')" % org, denied),
+            ("secretariat", "INSERT INTO ssc.disbursements (allocation_id, kind, amount_minor,"
+             " currency, paid_on, payroll_batch_id) VALUES (%d, 'compensation', 1, 'DKK',"
+             " '2025-01-01', 1)" % env.fx.alloc, denied),
+            ("secretariat", "INSERT INTO ssc.disbursements (allocation_id, kind, amount_minor,"
+             " currency, paid_on) VALUES (%d, 'compensation', 1, 'DKK', '2025-01-01')"
+             % env.fx.alloc, "disbursements_compensation_check"),
+            ("reconciler", "SELECT ssc.payroll_reconcile('{\"batch_id\": \"s1\"}', sha256('x'))",
+             "staged first"),
+            ("reconciler", "SELECT ssc.payroll_stage(); SELECT ssc.payroll_stage()",
+             "has a payroll staging table already"),
+            ("reconciler", "SELECT ssc.payroll_stage(); SELECT * FROM pg_temp.payroll_staging",
+             denied),
+            ("auditor", "SELECT ssc.payroll_stage()", "may not import payroll"),
+            ("ministry-s", "SELECT ssc.payroll_stage(); INSERT INTO pg_temp.payroll_staging"
+             " VALUES (2, 'DEA', 'E1', '2025-01', 1, 1, 'DKK', 'SSC-PAY-1');"
+             " SELECT ssc.payroll_reconcile('{\"batch_id\": \"s2\"}', sha256('x'))",
+             "not yours"),
+            ("ministry-b", "SELECT ssc.payroll_lock('{\"organisation_id\": %d, \"month\":"
+             " \"2026-01\"}', NULL)" % org, "may not lock"),
+    ):
+        err = env.app_sql_error(client, sql + ";")
+        check(words in err, "as ssc_app (%s) %r: %r does not say %r" % (client, sql[:80], err,
+                                                                           words))
+    # the path sscd takes, in plain SQL: it obeys the same rules (a dry run)
+    rows = env.app_sql("reconciler", "SELECT ssc.payroll_stage(); INSERT INTO"
+                       " pg_temp.payroll_staging VALUES (2, 'DEA', 'E1', '2025-01', 1, 1, 'DKK',"
+                       " 'SSC-PAY-1'); SELECT ssc.payroll_reconcile('{\"batch_id\": \"s3\","
+                       " \"dry_run\": true}', sha256('x'))->>'accepted_lines';")
+    check_eq(rows[-1][-1].strip(), "0", "E1's January is a duplicate claim in SQL too")
+    # row-level security: a ministry sees its scope's lines only
+    mine = env.app_sql("ministry-s", "SELECT count(*) FROM ssc.payroll_lines;")
+    check_eq(mine[-1][0], "0", "ministry-s sees no lines")
+    theirs = env.app_sql("ministry-a", "SELECT count(*) > 0 FROM ssc.payroll_lines;")
+    check_eq(theirs[-1][0], "t", "ministry-a sees its agency's lines")
+
+
 def restart_sscd(env):
     env.close_channels()
     env.sscd.start()
@@ -782,6 +836,7 @@ CASES = [
     ("malformed", case_malformed),
     ("deadline", case_deadline),
     ("cancel", case_cancel),
+    ("sql_as_app", case_sql_as_app),
     ("cli_problems", case_cli_problems),
     ("progress", case_progress),
     ("volume", case_volume),
