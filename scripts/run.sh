@@ -324,6 +324,8 @@ as ministry-b sector list --all
 . "$root/scripts/walk-record.sh"
 # shellcheck source=scripts/walk-funding.sh
 . "$root/scripts/walk-funding.sh"
+# shellcheck source=scripts/walk-payroll.sh
+. "$root/scripts/walk-payroll.sh"
 
 echo
 echo "==> the audit trail: who changed what, when (the auditor reads it)"
