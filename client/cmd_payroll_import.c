@@ -339,7 +339,8 @@ import im;
     ssc_buf_reset(&im.msg);
     if (im.stop) {
         ssc_client_result_free(&im.res);
-        protobuf_c_message_free_unpacked(&im.batch->base, NULL);
+        if (im.batch != NULL)
+            protobuf_c_message_free_unpacked(&im.batch->base, NULL);
         return cli_error(self, CLI_EXIT_INVALID,
                          "nothing was booked: %lu line%s of %s could not be "
                          "read (fix them, or send the rest with "
