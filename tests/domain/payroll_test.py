@@ -773,6 +773,56 @@ def case_sql_as_app(env):
     check_eq(theirs[-1][0], "t", "ministry-a sees its agency's lines")
 
 
+def case_backpressure(env):
+    """PostgreSQL slower than the client (its import backend stopped with
+    SIGSTOP mid-stream): sscd stops granting window, so the client stops
+    sending, and sscd's memory does not grow with what the client still
+    has; once PostgreSQL goes on, the import completes."""
+    import signal
+    pb, org = env.pb, env.fx.org
+    msgs, per = 100, 1000
+    pulled = [0]
+
+    def gen():
+        yield pb.ImportPayrollRequest(header=pb.PayrollImportHeader(batch_id="brake-1"))
+        for m in range(msgs):
+            pulled[0] += 1
+            yield pb.ImportPayrollRequest(lines=[
+                line(env, 2 + m * per + i, org, "B%d" % (m * per + i), "2025-01", 100, 100,
+                     "SSC-PAY-1") for i in range(per)])
+    th, box = run_async(lambda: env.payroll("reconciler").Import(gen(), timeout=120))
+    backend = []
+    check(E.wait_for(lambda: backend.append(env.pg.scalar(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = 'sscd-copy'"
+        " AND query LIKE 'COPY%'")) or backend[-1], 20.0), "the import's COPY runs")
+    pid = int(backend[-1])
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(2.0)
+        rss0, n0 = vm_rss_kib(env.sscd.pid), pulled[0]
+        time.sleep(2.0)
+        rss1, n1 = vm_rss_kib(env.sscd.pid), pulled[0]
+        E.log("    stalled at %d of %d messages; sscd RSS %d -> %d KiB" % (n1, msgs, rss0, rss1))
+        check(n1 < msgs and n1 - n0 <= 1,
+              "the client stalls while PostgreSQL does not read: %d then %d of %d messages"
+              " sent" % (n0, n1, msgs))
+        check(rss1 - rss0 < 8 * 1024, "sscd's memory stays put while stalled: %d -> %d KiB"
+              % (rss0, rss1))
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    th.join(120)
+    check("result" in box, "the import completes: %s" % box.get("error"))
+    check_eq(box["result"].lines, msgs * per, "every line arrived")
+
+
+def vm_rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for ln in f:
+            if ln.startswith("VmRSS:"):
+                return int(ln.split()[1])
+    return 0
+
+
 def restart_sscd(env):
     env.close_channels()
     env.sscd.start()
@@ -836,6 +886,7 @@ CASES = [
     ("malformed", case_malformed),
     ("deadline", case_deadline),
     ("cancel", case_cancel),
+    ("backpressure", case_backpressure),
     ("sql_as_app", case_sql_as_app),
     ("cli_problems", case_cli_problems),
     ("progress", case_progress),
