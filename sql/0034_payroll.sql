@@ -386,7 +386,7 @@ BEGIN
               WHEN s.employee_ref IS NULL OR char_length(s.employee_ref) NOT BETWEEN 1 AND 64
                    OR s.employee_ref ~ '[[:cntrl:][:space:]]'
                 THEN 'employee_ref: must be 1 to 64 characters without spaces'
-              WHEN ssc.payroll_month(s.month) IS NULL
+              WHEN s.month IS NULL OR s.month !~ '^2[0-9]{3}-(0[1-9]|1[0-2])$'
                 THEN format('month: must be YYYY-MM (2000-2999), not "%s"', left(s.month, 20))
               WHEN s.hours_hundredths IS NULL OR s.hours_hundredths NOT BETWEEN 0 AND 74400
                 THEN format('hours: must be 0 to 744.00, not %s', s.hours_hundredths / 100.0)
@@ -405,12 +405,12 @@ BEGIN
       OR s.organisation IS NULL OR char_length(s.organisation) NOT BETWEEN 1 AND 200
       OR s.employee_ref IS NULL OR char_length(s.employee_ref) NOT BETWEEN 1 AND 64
       OR s.employee_ref ~ '[[:cntrl:][:space:]]'
-      OR ssc.payroll_month(s.month) IS NULL
+      OR s.month IS NULL OR s.month !~ '^2[0-9]{3}-(0[1-9]|1[0-2])$'
       OR s.hours_hundredths IS NULL OR s.hours_hundredths NOT BETWEEN 0 AND 74400
       OR s.amount_minor IS NULL OR s.amount_minor < 0
       OR s.currency IS NULL OR s.currency !~ '^[A-Z]{3}$'
       OR s.collaboration IS NULL OR char_length(s.collaboration) NOT BETWEEN 1 AND 64
-      OR s.organisation ~ '[[:cntrl:]]' OR s.collaboration ~ '[[:cntrl:]]'
+      OR (s.organisation || s.collaboration) ~ '[[:cntrl:]]'
    ORDER BY s.line_no NULLS FIRST LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'line %: %', coalesce(v_bad.line_no::text, '(none)'), v_bad.why USING ERRCODE = 'SC400';
@@ -492,24 +492,6 @@ BEGIN
         ON (k.organisation, k.collaboration, k.currency, k.month)
          = (st.organisation, st.collaboration, st.currency, st.month)
   ),
-  -- the employee's cover on the collaboration, per month
-  cover AS (
-    SELECT e.org_id, e.employee_ref, e.collab_id, e.currency, e.m0,
-           count(*) AS n,
-           count(*) FILTER (WHERE x.starts_on <= e.m1 AND x.ends_on >= e.m0) AS n_in,
-           coalesce(sum(floor(x.monthly_minor::numeric * x.share_bp
-                              * (least(x.ends_on, e.m1) - greatest(x.starts_on, e.m0) + 1)
-                              / (10000 * (e.m1 - e.m0 + 1))))
-                      FILTER (WHERE x.starts_on <= e.m1 AND x.ends_on >= e.m0), 0)::bigint AS cap,
-           coalesce(sum(least(x.ends_on, e.m1) - greatest(x.starts_on, e.m0) + 1)
-                      FILTER (WHERE x.starts_on <= e.m1 AND x.ends_on >= e.m0), 0) AS days
-      FROM (SELECT DISTINCT s.org_id, s.employee_ref, s.collab_id, s.currency, s.m0, s.m1 FROM s
-             WHERE s.org_id IS NOT NULL AND s.collab_id IS NOT NULL) e
-      JOIN ssc.secondments x
-        ON x.employer_id = e.org_id AND x.employee_ref = e.employee_ref
-       AND x.collaboration_id = e.collab_id AND x.currency = e.currency AND x.cancelled_on IS NULL
-     GROUP BY e.org_id, e.employee_ref, e.collab_id, e.currency, e.m0
-  ),
   known AS (
     SELECT DISTINCT x.employer_id, x.employee_ref FROM ssc.secondments x
   ),
@@ -584,9 +566,24 @@ BEGIN
       FROM s
       LEFT JOIN known kn ON kn.employer_id = s.org_id AND kn.employee_ref = s.employee_ref
       LEFT JOIN ssc.payroll_locks lk ON lk.organisation_id = s.org_id AND lk.month = s.m0
-      LEFT JOIN cover c
-        ON (c.org_id, c.employee_ref, c.collab_id, c.currency, c.m0)
-         = (s.org_id, s.employee_ref, s.collab_id, s.currency, s.m0)
+      -- the employee's cover on the collaboration in the month: a lookup
+      -- per line (secondments_employer_idx), as a join of a million lines
+      -- to per-month cover rows was planned as a merge on two of its five
+      -- columns, meeting each line with every month of its employee
+      LEFT JOIN LATERAL (
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE x.starts_on <= s.m1 AND x.ends_on >= s.m0) AS n_in,
+               coalesce(sum(floor(x.monthly_minor::numeric * x.share_bp
+                                  * (least(x.ends_on, s.m1) - greatest(x.starts_on, s.m0) + 1)
+                                  / (10000 * (s.m1 - s.m0 + 1))))
+                          FILTER (WHERE x.starts_on <= s.m1 AND x.ends_on >= s.m0), 0)::bigint AS cap,
+               coalesce(sum(least(x.ends_on, s.m1) - greatest(x.starts_on, s.m0) + 1)
+                          FILTER (WHERE x.starts_on <= s.m1 AND x.ends_on >= s.m0), 0) AS days
+          FROM ssc.secondments x
+         WHERE x.employer_id = s.org_id AND x.employee_ref = s.employee_ref
+           AND x.collaboration_id = s.collab_id AND x.currency = s.currency
+           AND x.cancelled_on IS NULL
+        HAVING count(*) > 0) c ON true
       LEFT JOIN years y ON (y.org_id, y.employee_ref, y.y0) = (s.org_id, s.employee_ref, s.y0)
       LEFT JOIN claimed cl
         ON (cl.organisation_id, cl.employee_ref, cl.month) = (s.org_id, s.employee_ref, s.m0)
