@@ -1068,6 +1068,28 @@ static int on_message(void *arg, int compressed, const uint8_t *msg, size_t len)
     return ssc_call_is_done(call) ? SSC_ECANCELED : 0;
 }
 
+void ssc__call_on_settings_acked(ssc_call *call)
+{
+    size_t deficit;
+
+    if (ssc_call_is_done(call) || call->conn == NULL || call->half_closed ||
+        call->input_paused || call->in_request ||
+        !ssc_budget_stream_is_open(&call->rx))
+        return;
+    deficit = peer_deficit(call);
+    if (deficit == 0)
+        return;
+    if (ssc_frame_reader_remaining(&call->reader) > 0) {
+        request_more(call); /* the rest of the message, and the deficit */
+        return;
+    }
+    if (is_unary_request(call) && call->nreq > 0)
+        return; /* its one message is in: it needs no more */
+    if (ssc_budget_stream_grant(&call->rx, SSC_STREAM_WINDOW, conn_keep(call),
+                                pool_keep(call)) == 0)
+        grant(call, SSC_STREAM_WINDOW + deficit);
+}
+
 void ssc__call_on_data(ssc_call *call, const uint8_t *p, size_t n)
 {
     int rc;

@@ -5,6 +5,7 @@
  * Entry points: ssc__call_new(), ssc__call_on_header(),
  * ssc__call_on_headers_end(), ssc__call_on_data(), ssc__call_on_end_stream(),
  * ssc__call_on_stream_close(), ssc__call_on_frame_sent(),
+ * ssc__call_on_settings_acked(),
  * ssc__call_conn_lost(), ssc__call_run_deferred(),
  * ssc__call_retry_waiters().
  */
@@ -39,6 +40,11 @@ void ssc__call_on_stream_close(ssc_call *call, uint32_t error_code);
 
 /* A frame we sent on this stream went out. */
 void ssc__call_on_frame_sent(ssc_call *call, const nghttp2_frame *frame);
+
+/* The peer acknowledged sscd's SETTINGS: a stream whose peer sent more
+ * under the default window than the acknowledged one allows is in deficit,
+ * and gets it granted with what it is owed (see call.c peer_window()). */
+void ssc__call_on_settings_acked(ssc_call *call);
 
 /* The connection closed under the call (no stream close callback will come). */
 void ssc__call_conn_lost(ssc_call *call);

@@ -79,9 +79,15 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame,
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame,
                          void *user_data)
 {
+    ssc_conn *c = user_data;
     ssc_call *call;
 
-    (void)user_data;
+    if (frame->hd.type == NGHTTP2_SETTINGS &&
+        (frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+        for (ssc_link *l = c->calls.next; l != &c->calls; l = l->next)
+            ssc__call_on_settings_acked(ssc__call_of_conn_link(l));
+        return 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     call = stream_call(s, frame->hd.stream_id);
