@@ -133,17 +133,8 @@ chmod 755 "$tmp"
 sscd_pid=""
 failed=0
 
-stop_pid() {
-  local pid=$1
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {

@@ -255,10 +255,16 @@ GRANT SELECT ON ssc.payroll_batches, ssc.payroll_lines, ssc.payroll_locks TO ssc
 
 -- ---- the import ----------------------------------------------------------------------
 
+-- True when m is a month YYYY-MM of 2000-2999 (the rule, written once;
+-- inlined where it is used).
+CREATE FUNCTION ssc.payroll_month_ok(m text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN m ~ '^2[0-9]{3}-(0[1-9]|1[0-2])$';
+
 -- A YYYY-MM text as the month's first day, or NULL when it is not one.
 CREATE FUNCTION ssc.payroll_month(m text) RETURNS date
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN CASE WHEN m ~ '^2[0-9]{3}-(0[1-9]|1[0-2])$' THEN (m || '-01')::date END;
+  RETURN CASE WHEN ssc.payroll_month_ok(m) THEN (m || '-01')::date END;
 
 -- Step 2: the transaction's staging table, which the caller (ssc_app)
 -- may only fill. ON COMMIT DROP: it ends with the transaction.
@@ -379,39 +385,31 @@ BEGIN
 
   -- What holds for every line, whatever the database holds.
   SELECT count(*), count(DISTINCT s.line_no) INTO v_n, v_distinct FROM pg_temp.payroll_staging s;
-  SELECT s.line_no,
-         CASE WHEN s.line_no IS NULL OR s.line_no < 1 THEN 'line: must be a positive line number'
-              WHEN s.organisation IS NULL OR char_length(s.organisation) NOT BETWEEN 1 AND 200
-                THEN 'organisation: must be 1 to 200 characters'
-              WHEN s.employee_ref IS NULL OR char_length(s.employee_ref) NOT BETWEEN 1 AND 64
-                   OR s.employee_ref ~ '[[:cntrl:][:space:]]'
-                THEN 'employee_ref: must be 1 to 64 characters without spaces'
-              WHEN s.month IS NULL OR s.month !~ '^2[0-9]{3}-(0[1-9]|1[0-2])$'
-                THEN format('month: must be YYYY-MM (2000-2999), not "%s"', left(s.month, 20))
-              WHEN s.hours_hundredths IS NULL OR s.hours_hundredths NOT BETWEEN 0 AND 74400
-                THEN format('hours: must be 0 to 744.00, not %s', s.hours_hundredths / 100.0)
-              WHEN s.amount_minor IS NULL OR s.amount_minor < 0
-                THEN 'amount: must not be negative'
-              WHEN s.currency IS NULL OR s.currency !~ '^[A-Z]{3}$'
-                THEN format('amount: the currency must be an ISO 4217 code such as DKK, not "%s"', left(s.currency, 8))
-              WHEN s.collaboration IS NULL OR char_length(s.collaboration) NOT BETWEEN 1 AND 64
-                THEN 'collaboration: must be 1 to 64 characters'
-              WHEN s.organisation ~ '[[:cntrl:]]' OR s.collaboration ~ '[[:cntrl:]]'
-                THEN 'organisation and collaboration must not hold control characters'
-         END AS why
-    INTO v_bad
-    FROM pg_temp.payroll_staging s
-   WHERE s.line_no IS NULL OR s.line_no < 1
-      OR s.organisation IS NULL OR char_length(s.organisation) NOT BETWEEN 1 AND 200
-      OR s.employee_ref IS NULL OR char_length(s.employee_ref) NOT BETWEEN 1 AND 64
-      OR s.employee_ref ~ '[[:cntrl:][:space:]]'
-      OR s.month IS NULL OR s.month !~ '^2[0-9]{3}-(0[1-9]|1[0-2])$'
-      OR s.hours_hundredths IS NULL OR s.hours_hundredths NOT BETWEEN 0 AND 74400
-      OR s.amount_minor IS NULL OR s.amount_minor < 0
-      OR s.currency IS NULL OR s.currency !~ '^[A-Z]{3}$'
-      OR s.collaboration IS NULL OR char_length(s.collaboration) NOT BETWEEN 1 AND 64
-      OR (s.organisation || s.collaboration) ~ '[[:cntrl:]]'
-   ORDER BY s.line_no NULLS FIRST LIMIT 1;
+  -- (each rule once: the first that a line breaks is its reason)
+  SELECT x.line_no, x.why INTO v_bad
+    FROM (SELECT s.line_no,
+                 CASE WHEN s.line_no IS NULL OR s.line_no < 1 THEN 'line: must be a positive line number'
+                      WHEN s.organisation IS NULL OR char_length(s.organisation) NOT BETWEEN 1 AND 200
+                        THEN 'organisation: must be 1 to 200 characters'
+                      WHEN s.employee_ref IS NULL OR char_length(s.employee_ref) NOT BETWEEN 1 AND 64
+                           OR s.employee_ref ~ '[[:cntrl:][:space:]]'
+                        THEN 'employee_ref: must be 1 to 64 characters without spaces'
+                      WHEN s.month IS NULL OR NOT ssc.payroll_month_ok(s.month)
+                        THEN format('month: must be YYYY-MM (2000-2999), not "%s"', left(s.month, 20))
+                      WHEN s.hours_hundredths IS NULL OR s.hours_hundredths NOT BETWEEN 0 AND 74400
+                        THEN format('hours: must be 0 to 744.00, not %s', s.hours_hundredths / 100.0)
+                      WHEN s.amount_minor IS NULL OR s.amount_minor < 0
+                        THEN 'amount: must not be negative'
+                      WHEN s.currency IS NULL OR s.currency !~ '^[A-Z]{3}$'
+                        THEN format('amount: the currency must be an ISO 4217 code such as DKK, not "%s"', left(s.currency, 8))
+                      WHEN s.collaboration IS NULL OR char_length(s.collaboration) NOT BETWEEN 1 AND 64
+                        THEN 'collaboration: must be 1 to 64 characters'
+                      WHEN (s.organisation || s.collaboration) ~ '[[:cntrl:]]'
+                        THEN 'organisation and collaboration must not hold control characters'
+                 END AS why
+            FROM pg_temp.payroll_staging s) x
+   WHERE x.why IS NOT NULL
+   ORDER BY x.line_no NULLS FIRST LIMIT 1;
   IF FOUND THEN
     RAISE EXCEPTION 'line %: %', coalesce(v_bad.line_no::text, '(none)'), v_bad.why USING ERRCODE = 'SC400';
   END IF;
@@ -677,24 +675,24 @@ BEGIN
             FROM jsonb_array_elements(v_sums) x GROUP BY 1) t;
   v_accepted := coalesce((v_counts ->> 'accepted')::bigint, 0);
 
+  b.id := CASE WHEN NOT v_dry THEN v_id END;
+  b.batch_key := v_key;
+  b.source_name := v_source;
+  b.content_hash := p_hash;
+  b.lines := v_n;
+  b.accepted_lines := v_accepted;
+  b.accepted := v_totals;
+  b.counts := v_counts;
+  b.disbursements := jsonb_array_length(v_sums);
+  b.principal_id := NULLIF(current_setting('ssc.principal_id', true), '')::bigint;
+  b.principal := ssc.session_principal_label();
+  b.organisation_id := ssc.session_org_id();
+  b.created_at := now();
   IF v_dry THEN
-    RETURN jsonb_build_object(
-      'batch_id', v_key, 'source_name', v_source, 'lines', v_n, 'accepted_lines', v_accepted,
-      'accepted', v_totals, 'content_hash', encode(p_hash, 'hex'), 'disbursements', 0,
-      'principal', ssc.session_principal_label(), 'organisation_id', ssc.session_org_id(),
-      'dry_run', true,
-      'counts', (ssc.payroll_batch_json(ROW(0, v_key, v_source, p_hash, v_n, v_accepted, v_totals,
-                                            v_counts, 0, 0, '', NULL, now())::ssc.payroll_batches)) -> 'counts');
+    RETURN ssc.payroll_batch_json(b) || jsonb_build_object('replayed', false, 'dry_run', true,
+                                                           'disbursements', 0);
   END IF;
-
-  INSERT INTO ssc.payroll_batches (id, batch_key, source_name, content_hash, lines, accepted_lines,
-                                   accepted, counts, disbursements, principal_id, principal,
-                                   organisation_id)
-    OVERRIDING SYSTEM VALUE
-    VALUES (v_id, v_key, v_source, p_hash, v_n, v_accepted, v_totals, v_counts,
-            jsonb_array_length(v_sums), NULLIF(current_setting('ssc.principal_id', true), '')::bigint,
-            ssc.session_principal_label(), ssc.session_org_id())
-    RETURNING * INTO b;
+  INSERT INTO ssc.payroll_batches OVERRIDING SYSTEM VALUE SELECT (b).* RETURNING * INTO b;
   FOR r IN SELECT (x ->> 'allocation_id')::bigint AS alloc_id, (x ->> 'amount_minor')::bigint AS amount,
                   x ->> 'currency' AS currency
              FROM jsonb_array_elements(v_sums) x WHERE (x ->> 'amount_minor')::bigint > 0
@@ -828,6 +826,7 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA ssc FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ssc.payroll_stage(), ssc.payroll_reconcile(jsonb, bytea),
   ssc.payroll_batch_get(jsonb), ssc.payroll_batch_list(jsonb, text, int),
   ssc.payroll_report(jsonb, bigint, int), ssc.payroll_lock(jsonb, bytea),
-  ssc.payroll_reader(bigint), ssc.payroll_month(text), ssc.payroll_batch_json(ssc.payroll_batches),
+  ssc.payroll_reader(bigint), ssc.payroll_month_ok(text), ssc.payroll_month(text),
+  ssc.payroll_batch_json(ssc.payroll_batches),
   ssc.payroll_lock_json(ssc.payroll_locks)
   TO ssc_app;

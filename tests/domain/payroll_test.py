@@ -173,13 +173,18 @@ def ssc_path(env):
                         "client", "ssc")
 
 
+def ssc_env(env, client):
+    """The environment that makes ssc client's."""
+    cert, key = env.certs.client(client)
+    return dict(os.environ, SSC_ENDPOINT=env.sscd.target, SSC_CA=env.certs.ca,
+                SSC_CERT=cert, SSC_KEY=key, NO_COLOR="1")
+
+
 def ssc(env, client, *args, want=0, stdin=None):
     """Runs the real ssc as client; returns (rc, stdout, stderr), checking
     the exit status when want is not None."""
-    cert, key = env.certs.client(client)
-    e = dict(os.environ, SSC_ENDPOINT=env.sscd.target, SSC_CA=env.certs.ca,
-             SSC_CERT=cert, SSC_KEY=key, NO_COLOR="1")
-    r = subprocess.run([ssc_path(env)] + list(args), env=e, capture_output=True,
+    r = subprocess.run([ssc_path(env)] + list(args), env=ssc_env(env, client),
+                       capture_output=True,
                        text=True, timeout=600, stdin=stdin)
     if want is not None and r.returncode != want:
         raise CaseFailure("ssc %s exited %d, not %d:\nstdout: %s\nstderr: %s" %
@@ -634,9 +639,7 @@ def case_progress(env):
              "SSC-PAY-1") for i in range(20000)]
     path = os.path.join(d, "progress.csv")
     write_csv(path, rows)
-    cert, key = env.certs.client("reconciler")
-    e = dict(os.environ, SSC_ENDPOINT=env.sscd.target, SSC_CA=env.certs.ca, SSC_CERT=cert,
-             SSC_KEY=key, NO_COLOR="1")
+    e = ssc_env(env, "reconciler")
     pid, fd = pty.fork()
     if pid == 0:
         os.execve(ssc_path(env), [ssc_path(env), "payroll", "import", path, "--batch",
@@ -660,10 +663,11 @@ def case_progress(env):
           "no progress line when not a terminal: %r" % (out2 + err2)[:300])
 
 
-def vm_hwm_kib(pid):
+def proc_kib(pid, key):
+    """A memory figure of /proc/PID/status ("VmHWM", "VmRSS") in KiB."""
     with open("/proc/%d/status" % pid) as f:
         for ln in f:
-            if ln.startswith("VmHWM:"):
+            if ln.startswith(key + ":"):
                 return int(ln.split()[1])
     return 0
 
@@ -715,7 +719,7 @@ def case_volume(env):
     check_eq(n, 50000, "the report streams every line")
     if ssc_kib > ru:  # this was the largest child so far
         check(ssc_kib < 50 * 1024, "ssc's peak RSS %d KiB is under 50 MiB" % ssc_kib)
-    hwm = vm_hwm_kib(env.sscd.pid)
+    hwm = proc_kib(env.sscd.pid, "VmHWM")
     check(hwm < 200 * 1024, "sscd's peak RSS %d KiB is under 200 MiB" % hwm)
 
 
@@ -799,9 +803,9 @@ def case_backpressure(env):
     os.kill(pid, signal.SIGSTOP)
     try:
         time.sleep(2.0)
-        rss0, n0 = vm_rss_kib(env.sscd.pid), pulled[0]
+        rss0, n0 = proc_kib(env.sscd.pid, "VmRSS"), pulled[0]
         time.sleep(2.0)
-        rss1, n1 = vm_rss_kib(env.sscd.pid), pulled[0]
+        rss1, n1 = proc_kib(env.sscd.pid, "VmRSS"), pulled[0]
         E.log("    stalled at %d of %d messages; sscd RSS %d -> %d KiB" % (n1, msgs, rss0, rss1))
         check(n1 < msgs and n1 - n0 <= 1,
               "the client stalls while PostgreSQL does not read: %d then %d of %d messages"
@@ -813,14 +817,6 @@ def case_backpressure(env):
     th.join(120)
     check("result" in box, "the import completes: %s" % box.get("error"))
     check_eq(box["result"].lines, msgs * per, "every line arrived")
-
-
-def vm_rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith("VmRSS:"):
-                return int(ln.split()[1])
-    return 0
 
 
 def restart_sscd(env):
